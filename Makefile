@@ -1,0 +1,119 @@
+# Makefile - builds libpidcycle, the preload shim, the CLI, tests and examples into build/.
+VERSION   := 0.1.0
+SOVERSION := 0
+PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+PCDIR     ?= $(LIBDIR)/pkgconfig
+DESTDIR   ?=
+
+CC        ?= cc
+B         := build
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -Ilib
+LDLIBS_URCU := -lurcu-bp -lurcu-common
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_NAMES := sys opts probe cursor predictor burners engine candidate fastpath api
+LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
+SONAME    := libpidcycle.so.$(SOVERSION)
+SHLIB     := $(B)/libpidcycle.so.$(VERSION)
+STLIB     := $(B)/libpidcycle.a
+SHIM      := $(B)/libpidcycle-preload.so
+CLI       := $(B)/pidcycle
+PCFILE    := $(B)/pidcycle.pc
+
+all: $(SHLIB) $(B)/libpidcycle.so $(STLIB) $(PCFILE) $(CLI) $(SHIM)
+
+$(B)/lib/%.o: lib/%.c lib/internal.h lib/sys.h include/pidcycle.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(SHLIB): $(LIB_OBJS) lib/libpidcycle.map
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libpidcycle.map \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS_URCU)
+	$(Q)ln -sf libpidcycle.so.$(VERSION) $(B)/$(SONAME)
+
+$(B)/libpidcycle.so: $(SHLIB)
+	$(Q)ln -sf libpidcycle.so.$(VERSION) $@
+
+$(STLIB): $(LIB_OBJS)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(PCFILE): pidcycle.pc.in Makefile
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+$(CLI): tools/pidcycle.c $(STLIB) include/pidcycle.h
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LDLIBS_URCU) -lm
+
+# The shim is its own .so with an anonymous version script: a named node
+# would silently stop it from interposing libc's symbols.
+$(SHIM): lib/shim.c $(LIB_OBJS) lib/shim.map
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) -Wl,--version-script=lib/shim.map \
+		-o $@ lib/shim.c $(LIB_OBJS) $(LDLIBS_URCU) -ldl
+
+# The exported set must be exactly the map's global list.
+check-abi: $(SHLIB)
+	$(Q)nm -D --defined-only $(SHLIB) | awk '$$2 ~ /^[TDBR]$$/ {print $$3}' | sed 's/@.*//' | sort -u > $(B)/abi.exported
+	$(Q)sed -n 's/^[[:space:]]*\(pidcycle_[a-z0-9_]*\);.*/\1/p' lib/libpidcycle.map | sort -u > $(B)/abi.map
+	$(Q)if diff -u $(B)/abi.map $(B)/abi.exported; then echo "check-abi: $$(wc -l < $(B)/abi.map) symbols match the map"; \
+	else echo "check-abi: exported symbols and lib/libpidcycle.map disagree" >&2; exit 1; fi
+
+# Each part adds its own rules; `make check` runs every entry of CHECKS in turn
+# (each is a phony target that builds and runs one group of tests).
+CHECKS :=
+-include $(sort $(wildcard tests/*.mk bench/*.mk examples/*/*.mk))
+
+check: all check-abi
+	$(Q)fail=0; for t in $(CHECKS); do $(MAKE) --no-print-directory $$t || fail=1; done; \
+	if [ $$fail = 0 ]; then echo "make check: all test groups passed"; else echo "make check: FAILED" >&2; exit 1; fi
+
+MAN1 := $(wildcard man/*.1)
+MAN3 := $(wildcard man/*.3)
+MAN7 := $(wildcard man/*.7)
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libpidcycle.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpidcycle.so
+	install -m 0644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(SHIM) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 include/pidcycle.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 $(PCFILE) $(DESTDIR)$(PCDIR)/
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/
+	$(if $(MAN1),install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN3),install -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN7),install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libpidcycle.so* $(DESTDIR)$(LIBDIR)/libpidcycle.a \
+		$(DESTDIR)$(LIBDIR)/libpidcycle-preload.so $(DESTDIR)$(INCDIR)/pidcycle.h \
+		$(DESTDIR)$(PCDIR)/pidcycle.pc $(DESTDIR)$(BINDIR)/pidcycle
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all install uninstall clean check-abi check

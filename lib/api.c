@@ -1,0 +1,290 @@
+/* api.c - the public entry points: check the request, pick a way, run it. */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Retries of a privileged write that another writer raced. */
+#define LASTPID_TRIES 16
+
+enum call { CALL_NEXT, CALL_AT, CALL_MIN, CALL_BURN };
+
+static int check_pid(pid_t pid)
+{
+	pid_t max = pc_pid_max();
+
+	if (max < 0)
+		return max;
+	return pid <= 0 || pid >= max ? -EINVAL : 0;
+}
+
+/* The burner AUTO uses where no privileged way applies. */
+static enum pidcycle_strategy auto_burner(const struct pc_features *f)
+{
+	return f->ghost ? PIDCYCLE_GHOST : PIDCYCLE_THREAD;
+}
+
+/* Check an explicit strategy against what this call and caller allow. */
+static int check_strategy(enum pidcycle_strategy s, enum call c,
+			  const struct pc_features *f)
+{
+	if (s == PIDCYCLE_SETTID && c != CALL_AT)
+		return -ENOSYS;	/* set_tid cannot move the cursor */
+	if (s == PIDCYCLE_LASTPID && c == CALL_BURN)
+		return -ENOSYS;
+	if ((s == PIDCYCLE_SETTID && !f->set_tid) ||
+	    (s == PIDCYCLE_LASTPID && !f->lastpid_write))
+		return -EPERM;
+	if (s == PIDCYCLE_GHOST && !f->ghost)
+		return -ENOSYS;
+	return 0;
+}
+
+static bool denied(int err)
+{
+	return err == -EPERM || err == -EACCES || err == -EROFS ||
+	       err == -ENOSYS || err == -ENOENT;
+}
+
+static void learn(const struct pc_run *r)
+{
+	double dt = pc_now() - r->t0;
+
+	if (r->burnt >= 10000 && dt > 0.01)
+		pc_rate_learn(r->strategy, r->o->threads ? r->o->threads
+							 : pc_default_threads(),
+			      r->burnt / dt);
+}
+
+/* ---- burning towards a target ----------------------------------------- */
+
+/* After steering: make the child, or just return (set_next). */
+static pid_t finish(struct pc_run *r, enum call c, enum pc_goal goal)
+{
+	pid_t pid;
+
+	if (c == CALL_NEXT)
+		return 0;
+	/* The helpers are done; the child should not start among them. */
+	pc_pool_stop(r->pool);
+	r->pool = NULL;
+	pid = pc_candidate(pc_make_fork, NULL, r->target, goal);
+	if (pid == 0)
+		pc_cursor_close(&r->cur);	/* the child keeps no fd of ours */
+	return pid;
+}
+
+static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
+		     enum pidcycle_strategy burner)
+{
+	enum pc_goal goal = c == CALL_MIN ? PC_GOAL_MIN : PC_GOAL_NEXT;
+	struct pc_run r;
+	pid_t res;
+
+	res = pc_run_init(&r, o, burner, pid);
+	if (res)
+		return res;
+	for (;;) {
+		res = pc_steer(&r, goal);
+		if (!res)
+			res = finish(&r, c, goal);
+		if (res == 0 && c != CALL_NEXT)
+			return 0;	/* the child */
+		if (res != -EAGAIN || pc_pid_in_use(pid))
+			break;
+		/* Lost the number to someone, but it is free: go round. */
+		res = pc_run_check(&r, 0);
+		if (res)
+			break;
+	}
+	learn(&r);
+	pc_run_fini(&r);
+	return res;
+}
+
+/* ---- the privileged ways ---------------------------------------------- */
+
+static pid_t lastpid_run(pid_t pid, enum call c)
+{
+	enum pc_goal goal = c == CALL_MIN ? PC_GOAL_MIN : PC_GOAL_NEXT;
+	struct pc_cursor cur;
+	pid_t res, last;
+	int tries = 0;
+
+	res = pc_cursor_open(&cur, true);
+	if (res)
+		return res;
+	res = pc_cursor_lock(&cur);
+	while (!res) {
+		last = pc_cursor_last(&cur);
+		/* At least N: never move the cursor back. */
+		if (goal == PC_GOAL_NEXT || last < pid - 1)
+			res = pc_lastpid_set_next(&cur, pid);
+		if (res || c == CALL_NEXT)
+			break;
+		res = pc_candidate(pc_make_fork, NULL, pid, goal);
+		if (res == 0) {
+			cur.locked = false;	/* the lock stays the parent's */
+			pc_cursor_close(&cur);
+			return 0;
+		}
+		if (res != -EAGAIN || pc_pid_in_use(pid) ||
+		    ++tries >= LASTPID_TRIES)
+			break;
+		res = 0;	/* an unrelated writer raced us: again */
+	}
+	pc_cursor_close(&cur);
+	return res;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static pid_t run(pid_t pid, const struct pidcycle_opts *opts, enum call c)
+{
+	const struct pc_features *f = pc_features();
+	struct pc_opts o;
+	enum pidcycle_strategy s;
+	pid_t res;
+
+	res = pc_opts_load(opts, &o);
+	if (!res)
+		res = check_pid(pid);
+	if (!res && c != CALL_MIN && pc_pid_in_use(pid))
+		res = -EEXIST;
+	if (!res)
+		res = check_strategy(o.strategy, c, f);
+	if (res)
+		return res;
+	s = o.strategy;
+	if (s == PIDCYCLE_SETTID || (s == PIDCYCLE_AUTO && c == CALL_AT && f->set_tid)) {
+		res = pc_settid_fork(pid);
+		if (s == PIDCYCLE_SETTID || !denied(res))
+			return res;
+	}
+	if (s == PIDCYCLE_LASTPID || (s == PIDCYCLE_AUTO && f->lastpid_write)) {
+		res = lastpid_run(pid, c);
+		if (s == PIDCYCLE_LASTPID || !denied(res))
+			return res;
+	}
+	return burn_to(pid, &o, c, s == PIDCYCLE_AUTO ? auto_burner(f) : s);
+}
+
+int pidcycle_set_next(pid_t pid, const struct pidcycle_opts *opts)
+{
+	return run(pid, opts, CALL_NEXT);
+}
+
+pid_t pidcycle_fork_at(pid_t pid, const struct pidcycle_opts *opts)
+{
+	return run(pid, opts, CALL_AT);
+}
+
+pid_t pidcycle_fork_min(pid_t min, const struct pidcycle_opts *opts)
+{
+	return run(min, opts, CALL_MIN);
+}
+
+/* ---- burn and estimate ------------------------------------------------- */
+
+static int stats_ok(const void *p)
+{
+	return !p || *(const size_t *)p >= sizeof(size_t) ? 0 : -EINVAL;
+}
+
+/* Copy the prefix of `out` the caller's struct has room for. */
+static void give(void *dst, const void *src, size_t ours)
+{
+	size_t sz = *(size_t *)dst < ours ? *(size_t *)dst : ours;
+
+	memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t),
+	       sz - sizeof(size_t));
+}
+
+int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
+		  struct pidcycle_stats *stats)
+{
+	const struct pc_features *f = pc_features();
+	struct pidcycle_stats out = { .sz = sizeof(out) };
+	struct pc_opts o;
+	struct pc_run r;
+	int err;
+
+	err = pc_opts_load(opts, &o);
+	if (!err)
+		err = stats_ok(stats);
+	if (!err)
+		err = check_strategy(o.strategy, CALL_BURN, f);
+	if (!err && o.strategy == PIDCYCLE_AUTO)
+		o.strategy = auto_burner(f);
+	if (!err)
+		err = pc_run_init(&r, &o, o.strategy, 0);
+	if (err)
+		return err;
+	err = pc_burn_n(&r, count);
+	out.strategy = r.strategy;
+	out.threads = r.o->threads ? r.o->threads :
+		      count < 20000 ? 1 : pc_default_threads();
+	out.burnt = r.burnt;
+	out.seconds = pc_now() - r.t0;
+	out.pids_per_sec = out.seconds > 0 ? r.burnt / out.seconds : 0;
+	learn(&r);
+	pc_run_fini(&r);
+	if (stats)
+		give(stats, &out, sizeof(out));
+	return err;
+}
+
+static enum pidcycle_strategy estimate_strategy(const struct pc_opts *o,
+						const struct pc_features *f)
+{
+	if (o->strategy != PIDCYCLE_AUTO)
+		return o->strategy;
+	if (f->set_tid)
+		return PIDCYCLE_SETTID;
+	return f->lastpid_write ? PIDCYCLE_LASTPID : auto_burner(f);
+}
+
+int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
+		      struct pidcycle_estimate *est)
+{
+	struct pidcycle_estimate e = { .sz = sizeof(e), .target = pid };
+	const struct pc_features *f = pc_features();
+	struct pc_cursor cur;
+	struct pc_opts o;
+	struct pc_geom g;
+	int64_t d;
+	int err;
+
+	err = est ? stats_ok(est) : -EINVAL;
+	if (!err)
+		err = pc_opts_load(opts, &o);
+	if (!err)
+		err = check_pid(pid);
+	if (!err)
+		err = pc_cursor_open(&cur, false);
+	if (err)
+		return err;
+	err = pc_geom_read(&cur, &g);
+	pc_cursor_close(&cur);
+	if (err)
+		return err;
+	pc_inuse_refresh(0);
+	e.last_pid = g.last;
+	e.strategy = estimate_strategy(&o, f);
+	d = pc_free_distance(&g, pid, &e.wraps, &e.in_use);
+	e.reachable = true;
+	if (pc_pid_in_use(pid))
+		e.why = -EEXIST;
+	else if (d < 0 && !(e.strategy == PIDCYCLE_SETTID ||
+			    e.strategy == PIDCYCLE_LASTPID))
+		e.why = (int)d;
+	e.reachable = !e.why;
+	e.distance = d > 0 ? (uint64_t)d : 0;
+	if (e.strategy != PIDCYCLE_SETTID && e.strategy != PIDCYCLE_LASTPID) {
+		e.rate = pc_rate_model(e.strategy, o.threads ? o.threads :
+				       pc_default_threads());
+		e.eta_sec = e.rate > 0 ? e.distance / e.rate : 0;
+	}
+	give(est, &e, sizeof(e));
+	return 0;
+}

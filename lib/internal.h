@@ -1,0 +1,198 @@
+/* internal.h - declarations shared by the library's files (not installed). */
+#ifndef PIDCYCLE_INTERNAL_H
+#define PIDCYCLE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pidcycle.h"
+
+#define PC_HIDDEN __attribute__((visibility("hidden")))
+
+/* kernel/pid.c: once the cursor passed RESERVED_PIDS, cycling wraps to it. */
+#define PC_RESERVED_PIDS 300
+
+/* ---- options (opts.c) ---------------------------------------------------- */
+
+/* A validated, full-size copy of the caller's options with defaults filled. */
+struct pc_opts {
+	enum pidcycle_strategy strategy;
+	unsigned int threads;		/* 0 = the engine picks per request */
+	unsigned int timeout_ms;	/* 0 = none */
+	uint64_t max_burn;		/* 0 = none */
+	pidcycle_progress_fn progress;
+	void *progress_arg;
+	unsigned int progress_ms;	/* >= 1 */
+};
+
+/* Copy and check *in (NULL = defaults). 0 or -EINVAL. */
+PC_HIDDEN int pc_opts_load(const struct pidcycle_opts *in, struct pc_opts *out);
+/* Default worker count: CPUs in the caller's affinity mask, at most 64. */
+PC_HIDDEN unsigned int pc_default_threads(void);
+
+/* ---- monotonic time (opts.c) --------------------------------------------- */
+PC_HIDDEN double pc_now(void);
+
+/* ---- features (probe.c) ------------------------------------------------- */
+
+struct pc_features {
+	bool clone3;		/* clone3 is not ENOSYS */
+	bool set_tid;		/* set_tid answered EEXIST, not EPERM */
+	bool lastpid_read;	/* /proc/sys/kernel/ns_last_pid is readable */
+	bool lastpid_write;	/* ... and writable by us */
+	bool ghost;		/* some ghost form consumes PIDs here */
+	unsigned long ghost_flags;	/* the clone flags of that form */
+	bool ghost_legacy;	/* use clone(), not clone3(), for it */
+};
+
+/* Probe once per process (cached; thread-safe). Never NULL. */
+PC_HIDDEN const struct pc_features *pc_features(void);
+/* Probe afresh (tests; after privileges changed). */
+PC_HIDDEN void pc_features_probe(struct pc_features *f);
+/* Bitmask of strategies usable with f. */
+PC_HIDDEN unsigned int pc_strategy_mask(const struct pc_features *f);
+
+/* ---- cursor (cursor.c): the allocator's position ------------------------ */
+
+struct pc_cursor {
+	int fd;			/* ns_last_pid, or /proc/loadavg; -1 if closed */
+	bool loadavg;		/* fd is /proc/loadavg */
+	bool writable;		/* fd was opened O_RDWR */
+	bool locked;		/* we hold flock(LOCK_EX) on fd */
+};
+
+/* Open for reading (write: also for writing; fails -EACCES/-EPERM/-EROFS). */
+PC_HIDDEN int pc_cursor_open(struct pc_cursor *c, bool write);
+PC_HIDDEN void pc_cursor_close(struct pc_cursor *c);
+/* The last PID handed out in the caller's namespace, or -errno. */
+PC_HIDDEN pid_t pc_cursor_last(struct pc_cursor *c);
+/* Make the next PID last+1 (privileged). 0 or -errno. */
+PC_HIDDEN int pc_cursor_set_last(struct pc_cursor *c, pid_t last);
+/* flock(LOCK_EX) / unlock: how cooperating writers serialise. */
+PC_HIDDEN int pc_cursor_lock(struct pc_cursor *c);
+PC_HIDDEN void pc_cursor_unlock(struct pc_cursor *c);
+/* /proc/sys/kernel/pid_max of the caller's namespace, or -errno. */
+PC_HIDDEN pid_t pc_pid_max(void);
+/* Parse a decimal pid from s (surrounding spaces/newline allowed). */
+PC_HIDDEN int pc_parse_pid(const char *s, pid_t *out);
+
+/* ---- predictor (predictor.c): distance across the wrap ------------------ */
+
+/* A sorted snapshot of the numbers in use (PIDs, TIDs, pgids, sids). */
+struct pc_inuse {
+	size_t n;
+	pid_t v[];
+};
+
+/* Scan /proc now. NULL on allocation failure. free() it. */
+PC_HIDDEN struct pc_inuse *pc_inuse_scan(void);
+/* How many of [lo, hi] are in the snapshot (0 if lo > hi). */
+PC_HIDDEN uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi);
+/* Is pid in use right now (live check, no snapshot)? */
+PC_HIDDEN bool pc_pid_in_use(pid_t pid);
+
+/* The shared snapshot (urcu-bp): refreshed when older than max_age_sec. */
+PC_HIDDEN void pc_inuse_refresh(double max_age_sec);
+/* Count in [lo, hi] against the shared snapshot (RCU read side). */
+PC_HIDDEN uint64_t pc_inuse_shared_count(pid_t lo, pid_t hi);
+
+struct pc_geom {
+	pid_t pid_max;
+	pid_t last;		/* last PID handed out */
+	pid_t floor;		/* where cycling wraps to: 300 or 1 */
+};
+
+/* Fill the geometry now. 0 or -errno. */
+PC_HIDDEN int pc_geom_read(struct pc_cursor *c, struct pc_geom *g);
+/* floor for a given last PID (RESERVED_PIDS rule). */
+PC_HIDDEN pid_t pc_wrap_floor(pid_t last);
+
+/*
+ * Numbers (counting those in use) the allocator passes before it hands out
+ * `target`, and whether it wraps. -ERANGE when target is below the floor,
+ * -EINVAL when target is out of range.
+ */
+PC_HIDDEN int64_t pc_raw_distance(const struct pc_geom *g, pid_t target,
+				  bool *wraps);
+/* Free numbers to burn before target comes up; uses the shared snapshot. */
+PC_HIDDEN int64_t pc_free_distance(const struct pc_geom *g, pid_t target,
+				   bool *wraps, uint64_t *in_use);
+/* Expected PIDs/s of strategy s with `threads` workers (rate model). */
+PC_HIDDEN double pc_rate_model(enum pidcycle_strategy s, unsigned int threads);
+/* Record a measured rate so later estimates use it. */
+PC_HIDDEN void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads,
+			     double rate);
+
+/* ---- burners (burners.c): helper processes that consume PIDs ------------ */
+
+struct pc_pool;
+
+/*
+ * Start `threads` helper processes burning with strategy s (GHOST, THREAD,
+ * VFORK or FORK). They share our memory but not our fd table, limits or
+ * signal handlers, block every signal, and never signal us.
+ */
+PC_HIDDEN int pc_pool_start(struct pc_pool **out, enum pidcycle_strategy s,
+			    unsigned int threads);
+/* Consume exactly n free numbers (fewer on error). Returns burnt or -errno. */
+PC_HIDDEN int64_t pc_pool_burn(struct pc_pool *p, uint64_t n);
+/* The highest PID a real burner (thread/vfork/fork) got in the last burn. */
+PC_HIDDEN pid_t pc_pool_last_seen(struct pc_pool *p);
+/* Stop and reap every helper. Safe on NULL. */
+PC_HIDDEN void pc_pool_stop(struct pc_pool *p);
+
+/* ---- engine (engine.c): steer the cursor to a target -------------------- */
+
+enum pc_goal {
+	PC_GOAL_NEXT,		/* the next allocation is exactly target */
+	PC_GOAL_MIN,		/* the next allocation is >= target */
+};
+
+struct pc_run {
+	const struct pc_opts *o;
+	enum pidcycle_strategy strategy;	/* burner in use */
+	struct pc_pool *pool;		/* started lazily */
+	struct pc_cursor cur;
+	pid_t target;
+	double t0;			/* start time */
+	uint64_t burnt;
+	unsigned int laps;
+	double last_progress;
+};
+
+/* Prepare a run (opens the cursor). 0 or -errno. */
+PC_HIDDEN int pc_run_init(struct pc_run *r, const struct pc_opts *o,
+			  enum pidcycle_strategy burner, pid_t target);
+PC_HIDDEN void pc_run_fini(struct pc_run *r);
+/* Burn until goal holds; can be called again after a lost race. */
+PC_HIDDEN int pc_steer(struct pc_run *r, enum pc_goal goal);
+/* Burn exactly n (pidcycle_burn), honouring timeout/budget/progress. */
+PC_HIDDEN int pc_burn_n(struct pc_run *r, uint64_t n);
+/* Timeout, budget and progress/cancel check: 0 or -ETIMEDOUT/-ECANCELED. */
+PC_HIDDEN int pc_run_check(struct pc_run *r, uint64_t remaining);
+
+/* ---- candidate (candidate.c): the final, checked allocation ------------- */
+
+/*
+ * Make a fork-like child through make(arg) (which returns like fork(): pid,
+ * 0 in the child, or -errno) and keep it only if accept(pid) holds. A rejected
+ * child exits at once; its SIGCHLD is taken back so no handler of the caller
+ * sees it. Returns the child pid (0 in the child), -EAGAIN if rejected, or the
+ * -errno of make.
+ */
+typedef pid_t (*pc_make_fn)(void *arg);
+PC_HIDDEN pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want,
+			     enum pc_goal goal);
+/* The default maker: glibc fork(). */
+PC_HIDDEN pid_t pc_make_fork(void *arg);
+
+/* ---- fast paths (fastpath.c): privileged ------------------------------- */
+
+/* clone3(set_tid = pid), fork-like with SIGCHLD. pid, 0 in child, -errno. */
+PC_HIDDEN pid_t pc_settid_fork(pid_t pid);
+/* Write ns_last_pid = pid-1 under the flock convention. 0 or -errno. */
+PC_HIDDEN int pc_lastpid_set_next(struct pc_cursor *c, pid_t pid);
+
+#endif /* PIDCYCLE_INTERNAL_H */

@@ -1,0 +1,82 @@
+/* opts.c - option structs, strategy names and small shared helpers. */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define PC_MAX_THREADS 1024
+
+static const char *const names[PIDCYCLE_STRATEGY_MAX] = {
+	[PIDCYCLE_AUTO] = "auto",     [PIDCYCLE_SETTID] = "settid",
+	[PIDCYCLE_LASTPID] = "lastpid", [PIDCYCLE_GHOST] = "ghost",
+	[PIDCYCLE_THREAD] = "thread", [PIDCYCLE_VFORK] = "vfork",
+	[PIDCYCLE_FORK] = "fork",
+};
+
+const char *pidcycle_strategy_name(enum pidcycle_strategy s)
+{
+	return (unsigned int)s < PIDCYCLE_STRATEGY_MAX ? names[s] : NULL;
+}
+
+int pidcycle_strategy_parse(const char *name)
+{
+	for (int s = 0; name && s < PIDCYCLE_STRATEGY_MAX; s++)
+		if (!strcmp(name, names[s]))
+			return s;
+	return -EINVAL;
+}
+
+double pc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+unsigned int pc_default_threads(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned int)n;
+}
+
+/* Bytes of *in beyond what we know must be zero: a newer caller's fields. */
+static bool tail_is_zero(const struct pidcycle_opts *in)
+{
+	const unsigned char *p = (const unsigned char *)in;
+
+	for (size_t i = sizeof(*in); i < in->sz; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int pc_opts_load(const struct pidcycle_opts *in, struct pc_opts *out)
+{
+	struct pidcycle_opts o = { 0 };
+
+	if (in) {
+		if (in->sz < sizeof(in->sz) || !tail_is_zero(in))
+			return -EINVAL;
+		/* An older caller's smaller struct: missing fields stay 0. */
+		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
+	}
+	if ((unsigned int)o.strategy >= PIDCYCLE_STRATEGY_MAX ||
+	    o.threads > PC_MAX_THREADS)
+		return -EINVAL;
+	out->strategy = o.strategy;
+	out->threads = o.threads;	/* 0: the engine picks per request */
+	out->timeout_ms = o.timeout_ms;
+	out->max_burn = o.max_burn;
+	out->progress = o.progress;
+	out->progress_arg = o.progress_arg;
+	out->progress_ms = o.progress_ms ? o.progress_ms : 100;
+	return 0;
+}

@@ -1,0 +1,329 @@
+/* predictor.c - how many free numbers lie between the cursor and a target. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu-bp.h>
+
+#include "internal.h"
+
+/* ---- the in-use set --------------------------------------------------- */
+
+struct vec {
+	size_t n, cap;
+	pid_t *v;
+};
+
+static int vec_push(struct vec *a, pid_t x)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 1024;
+		pid_t *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = x;
+	return 0;
+}
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* pgrp and session hold their numbers even after their leader is gone. */
+static void push_groups(struct vec *a, const char *pid)
+{
+	char path[300], buf[512], *p;
+	int fd, pgrp, sid;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* comm may contain anything */
+	if (p && sscanf(p + 1, " %*c %*d %d %d", &pgrp, &sid) == 2) {
+		if (pgrp > 0)
+			vec_push(a, pgrp);
+		if (sid > 0)
+			vec_push(a, sid);
+	}
+}
+
+/* Every TID of the process (the leader's is among them). */
+static void push_tasks(struct vec *a, const char *pid)
+{
+	char path[300];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	d = opendir(path);
+	if (!d) {
+		vec_push(a, atoi(pid));
+		return;
+	}
+	while ((e = readdir(d)))
+		if (is_number(e->d_name))
+			vec_push(a, atoi(e->d_name));
+	closedir(d);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static struct pc_inuse *vec_to_set(struct vec *a)
+{
+	struct pc_inuse *u;
+	size_t n = 0;
+
+	qsort(a->v, a->n, sizeof(*a->v), cmp_pid);
+	u = malloc(sizeof(*u) + a->n * sizeof(pid_t));
+	if (!u)
+		return NULL;
+	for (size_t i = 0; i < a->n; i++)
+		if (!n || u->v[n - 1] != a->v[i])
+			u->v[n++] = a->v[i];
+	u->n = n;
+	return u;
+}
+
+struct pc_inuse *pc_inuse_scan(void)
+{
+	struct vec a = { 0 };
+	struct pc_inuse *u;
+	struct dirent *e;
+	int saved = errno;
+	DIR *d = opendir("/proc");
+
+	if (d) {
+		while ((e = readdir(d))) {
+			if (!is_number(e->d_name))
+				continue;
+			push_tasks(&a, e->d_name);
+			push_groups(&a, e->d_name);
+		}
+		closedir(d);
+	}
+	u = vec_to_set(&a);
+	free(a.v);
+	errno = saved;
+	return u;
+}
+
+/* Index of the first element >= x. */
+static size_t lower_bound(const struct pc_inuse *u, pid_t x)
+{
+	size_t lo = 0, hi = u->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi)
+{
+	if (!u || lo > hi)
+		return 0;
+	return lower_bound(u, hi + 1) - lower_bound(u, lo);
+}
+
+bool pc_pid_in_use(pid_t pid)
+{
+	char path[32];
+	int saved = errno;
+	bool used;
+
+	/* /proc/N resolves any TID; kill(-N, 0) finds a leaderless group. */
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	used = access(path, F_OK) == 0 || kill(-pid, 0) == 0 || errno == EPERM;
+	errno = saved;
+	return used;
+}
+
+/* ---- the shared snapshot (read-mostly: urcu-bp) ----------------------- */
+
+struct snapshot {
+	double taken;
+	struct pc_inuse *set;
+};
+
+static struct snapshot *shared_snap;
+static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool fresh_enough(double max_age)
+{
+	struct snapshot *s;
+	bool fresh;
+
+	rcu_read_lock();
+	s = rcu_dereference(shared_snap);
+	fresh = s && pc_now() - s->taken < max_age;
+	rcu_read_unlock();
+	return fresh;
+}
+
+void pc_inuse_refresh(double max_age_sec)
+{
+	struct snapshot *s, *old;
+
+	if (fresh_enough(max_age_sec))
+		return;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return;
+	s->set = pc_inuse_scan();
+	s->taken = pc_now();
+	pthread_mutex_lock(&refresh_lock);
+	old = rcu_xchg_pointer(&shared_snap, s);
+	pthread_mutex_unlock(&refresh_lock);
+	/* Wait for readers of the old one; no call_rcu, so no helper thread. */
+	synchronize_rcu();
+	if (old) {
+		free(old->set);
+		free(old);
+	}
+}
+
+uint64_t pc_inuse_shared_count(pid_t lo, pid_t hi)
+{
+	struct snapshot *s;
+	uint64_t n;
+
+	rcu_read_lock();
+	s = rcu_dereference(shared_snap);
+	n = s ? pc_inuse_count(s->set, lo, hi) : 0;
+	rcu_read_unlock();
+	return n;
+}
+
+__attribute__((destructor)) static void free_snapshot(void)
+{
+	struct snapshot *s = shared_snap;
+
+	shared_snap = NULL;
+	if (s) {
+		free(s->set);
+		free(s);
+	}
+}
+
+/* ---- geometry and distance -------------------------------------------- */
+
+pid_t pc_wrap_floor(pid_t last)
+{
+	/* kernel/pid.c: cycling wraps to RESERVED_PIDS once the cursor is past it. */
+	return last + 1 > PC_RESERVED_PIDS ? PC_RESERVED_PIDS : 1;
+}
+
+int pc_geom_read(struct pc_cursor *c, struct pc_geom *g)
+{
+	g->pid_max = pc_pid_max();
+	if (g->pid_max < 0)
+		return g->pid_max;
+	g->last = pc_cursor_last(c);
+	if (g->last < 0)
+		return g->last;
+	g->floor = pc_wrap_floor(g->last);
+	return 0;
+}
+
+int64_t pc_raw_distance(const struct pc_geom *g, pid_t target, bool *wraps)
+{
+	pid_t next = g->last + 1;
+
+	*wraps = false;
+	if (target <= 0 || target >= g->pid_max)
+		return -EINVAL;
+	if (next >= g->pid_max)
+		next = PC_RESERVED_PIDS;	/* the next allocation wraps */
+	if (target >= next)
+		return target - next;
+	/* Behind the cursor: the way round always lands on 300, never below. */
+	if (target < PC_RESERVED_PIDS)
+		return -ERANGE;
+	*wraps = true;
+	return (int64_t)(g->pid_max - next) + (target - PC_RESERVED_PIDS);
+}
+
+int64_t pc_free_distance(const struct pc_geom *g, pid_t target, bool *wraps,
+			 uint64_t *in_use)
+{
+	int64_t raw = pc_raw_distance(g, target, wraps);
+	pid_t next = g->last + 1 >= g->pid_max ? PC_RESERVED_PIDS : g->last + 1;
+	uint64_t used;
+
+	if (raw < 0)
+		return raw;
+	if (*wraps)
+		used = pc_inuse_shared_count(next, g->pid_max - 1) +
+		       pc_inuse_shared_count(PC_RESERVED_PIDS, target - 1);
+	else
+		used = pc_inuse_shared_count(next, target - 1);
+	if (used > (uint64_t)raw)
+		used = raw;
+	if (in_use)
+		*in_use = used;
+	return raw - (int64_t)used;
+}
+
+/* ---- rate model -------------------------------------------------------- */
+
+/* PIDs/s of one worker, measured on a 2-core VM (DESIGN.md §2). */
+static const double base_rate[PIDCYCLE_STRATEGY_MAX] = {
+	[PIDCYCLE_GHOST] = 100000, [PIDCYCLE_THREAD] = 20000,
+	[PIDCYCLE_VFORK] = 15000,  [PIDCYCLE_FORK] = 1000,
+};
+
+static _Atomic double learned[PIDCYCLE_STRATEGY_MAX];
+
+double pc_rate_model(enum pidcycle_strategy s, unsigned int threads)
+{
+	unsigned int cpus = pc_default_threads();
+	unsigned int n = threads < cpus ? threads : cpus;
+	double one;
+
+	if ((unsigned int)s >= PIDCYCLE_STRATEGY_MAX || !base_rate[s])
+		return 0;
+	one = learned[s] > 0 ? learned[s] : base_rate[s];
+	/* Workers share the allocator's lock: about 0.8 per extra CPU. */
+	return one * (1 + 0.8 * (n ? n - 1 : 0));
+}
+
+void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads, double rate)
+{
+	unsigned int cpus = pc_default_threads();
+	unsigned int n = threads < cpus ? threads : cpus;
+
+	if ((unsigned int)s < PIDCYCLE_STRATEGY_MAX && rate > 0)
+		learned[s] = rate / (1 + 0.8 * (n ? n - 1 : 0));
+}

@@ -1,0 +1,179 @@
+/* probe.c - find out, without side effects, what this kernel and caller may do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#ifndef CAP_CHECKPOINT_RESTORE
+#define CAP_CHECKPOINT_RESTORE 40
+#endif
+
+/*
+ * clone3 with set_tid = our own PID: the number is in use, so a caller
+ * allowed to choose PIDs gets EEXIST and no task is created; others get
+ * EPERM. CLONE_VM keeps it from copying page tables first.
+ */
+static long probe_set_tid(void)
+{
+	pid_t self = pc_sys_getpid();
+	struct pc_clone_args a = {
+		.flags = CLONE_VM,
+		.set_tid = (uintptr_t)&self,
+		.set_tid_size = 1,
+	};
+	long r = pc_sys_clone3(&a, sizeof(a));
+
+	if (r > 0)	/* cannot happen: our PID is taken; reap it anyway */
+		pc_sys_wait_pid(r);
+	return r;
+}
+
+/* Effective CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (when clone3 is blocked). */
+static bool has_cr_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return (d[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) ||
+	       (d[CAP_CHECKPOINT_RESTORE / 32].effective &
+		(1u << (CAP_CHECKPOINT_RESTORE % 32)));
+}
+
+static bool can_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/*
+ * The ghost form: CLONE_PIDFD fails after the PID is allocated (5.2+); with
+ * CLONE_THREAD (6.9+) copy_process does the least work, so it is fastest.
+ * The burners check the first call really answers EMFILE.
+ */
+static void probe_ghost(struct pc_features *f)
+{
+	f->ghost = kernel_at_least(5, 2);
+	f->ghost_legacy = !f->clone3;
+	if (kernel_at_least(6, 9))
+		f->ghost_flags = CLONE_VM | CLONE_FS | CLONE_FILES |
+				 CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+				 CLONE_PIDFD;
+	else
+		f->ghost_flags = CLONE_VM | CLONE_FS | CLONE_FILES |
+				 CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_PIDFD;
+}
+
+void pc_features_probe(struct pc_features *f)
+{
+	int saved = errno;
+	long r = probe_set_tid();
+
+	memset(f, 0, sizeof(*f));
+	f->clone3 = r != -ENOSYS;
+	f->set_tid = r == -EEXIST;
+	f->lastpid_read = can_open("/proc/sys/kernel/ns_last_pid", O_RDONLY);
+	/* The write needs the same capability as set_tid (kernel/pid_namespace.c). */
+	f->lastpid_write = can_open("/proc/sys/kernel/ns_last_pid", O_RDWR) &&
+			   (f->clone3 ? f->set_tid : has_cr_caps());
+	probe_ghost(f);
+	errno = saved;
+}
+
+static struct pc_features cached;
+static pthread_once_t cached_once = PTHREAD_ONCE_INIT;
+
+static void probe_cached(void)
+{
+	pc_features_probe(&cached);
+}
+
+const struct pc_features *pc_features(void)
+{
+	pthread_once(&cached_once, probe_cached);
+	return &cached;
+}
+
+unsigned int pc_strategy_mask(const struct pc_features *f)
+{
+	unsigned int m = 1u << PIDCYCLE_AUTO | 1u << PIDCYCLE_THREAD |
+			 1u << PIDCYCLE_VFORK | 1u << PIDCYCLE_FORK;
+
+	if (f->set_tid)
+		m |= 1u << PIDCYCLE_SETTID;
+	if (f->lastpid_write)
+		m |= 1u << PIDCYCLE_LASTPID;
+	if (f->ghost)
+		m |= 1u << PIDCYCLE_GHOST;
+	return m;
+}
+
+static enum pidcycle_strategy auto_pick(const struct pc_features *f)
+{
+	if (f->set_tid)
+		return PIDCYCLE_SETTID;
+	if (f->lastpid_write)
+		return PIDCYCLE_LASTPID;
+	return f->ghost ? PIDCYCLE_GHOST : PIDCYCLE_THREAD;
+}
+
+int pidcycle_probe(struct pidcycle_info *info)
+{
+	struct pidcycle_info out = { .sz = sizeof(out) };
+	struct pc_features f;
+	struct pc_cursor c;
+	struct utsname u;
+	struct pc_geom g;
+	int err;
+
+	if (!info || info->sz < offsetof(struct pidcycle_info, kernel))
+		return -EINVAL;
+	pc_features_probe(&f);
+	err = pc_cursor_open(&c, false);
+	if (err)
+		return err;
+	err = pc_geom_read(&c, &g);
+	pc_cursor_close(&c);
+	if (err)
+		return err;
+	if (!uname(&u))
+		snprintf(out.kernel, sizeof(out.kernel), "%s", u.release);
+	out.pid_max = g.pid_max;
+	out.last_pid = g.last;
+	out.wrap_floor = g.floor;
+	out.clone3 = f.clone3;
+	out.set_tid = f.set_tid;
+	out.ns_last_pid_readable = f.lastpid_read;
+	out.ns_last_pid_writable = f.lastpid_write;
+	out.ghost = f.ghost;
+	out.strategies = pc_strategy_mask(&f);
+	out.auto_strategy = auto_pick(&f);
+	/* An older caller gets the prefix it knows about. */
+	memcpy(info, &out, info->sz < sizeof(out) ? info->sz : sizeof(out));
+	info->sz = info->sz < sizeof(out) ? info->sz : sizeof(out);
+	return 0;
+}
