@@ -56,19 +56,28 @@ $(STLIB): $(LIB_OBJS)
 	$(if $(Q),@echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(PCFILE): pidcycle.pc.in Makefile
+# Rebuilt whenever PREFIX/LIBDIR/INCDIR change, so `make install PREFIX=...` installs the right paths.
+$(B)/pc.vars: FORCE
+	@mkdir -p $(B)
+	@echo '$(PREFIX)|$(LIBDIR)|$(INCDIR)|$(VERSION)' | cmp -s - $@ || echo '$(PREFIX)|$(LIBDIR)|$(INCDIR)|$(VERSION)' > $@
+
+$(PCFILE): pidcycle.pc.in $(B)/pc.vars
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-$(CLI): tools/pidcycle.c $(STLIB) include/pidcycle.h
+CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c tools/cli_signal.c
+CLI_HDRS := $(CLI_SRCS:.c=.h)
+
+$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(STLIB) include/pidcycle.h
 	$(if $(Q),@echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LDLIBS_URCU) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_SRCS) $(STLIB) $(LDLIBS_URCU) -lm
 
 # The shim is its own .so with an anonymous version script: a named node
 # would silently stop it from interposing libc's symbols.
-$(SHIM): lib/shim.c $(LIB_OBJS) lib/shim.map
+SHIM_SRCS := lib/shim.c lib/shim_lastpid.c
+$(SHIM): $(SHIM_SRCS) lib/shim.h $(LIB_OBJS) lib/shim.map
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) -Wl,--version-script=lib/shim.map \
-		-o $@ lib/shim.c $(LIB_OBJS) $(LDLIBS_URCU) -ldl
+		-Wl,--no-undefined -o $@ $(SHIM_SRCS) $(LIB_OBJS) $(LDLIBS_URCU) -ldl
 
 # The exported set must be exactly the map's global list.
 check-abi: $(SHLIB)
@@ -116,4 +125,6 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-.PHONY: all install uninstall clean check-abi check
+FORCE:
+
+.PHONY: FORCE all install uninstall clean check-abi check

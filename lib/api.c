@@ -18,12 +18,6 @@ static int check_pid(pid_t pid)
 	return pid <= 0 || pid >= max ? -EINVAL : 0;
 }
 
-/* The burner AUTO uses where no privileged way applies. */
-static enum pidcycle_strategy auto_burner(const struct pc_features *f)
-{
-	return f->ghost ? PIDCYCLE_GHOST : PIDCYCLE_THREAD;
-}
-
 /* Check an explicit strategy against what this call and caller allow. */
 static int check_strategy(enum pidcycle_strategy s, enum call c,
 			  const struct pc_features *f)
@@ -166,7 +160,7 @@ static pid_t run(pid_t pid, const struct pidcycle_opts *opts, enum call c)
 		if (s == PIDCYCLE_LASTPID || !denied(res))
 			return res;
 	}
-	return burn_to(pid, &o, c, s == PIDCYCLE_AUTO ? auto_burner(f) : s);
+	return burn_to(pid, &o, c, s == PIDCYCLE_AUTO ? pc_auto_burner(f) : s);
 }
 
 int pidcycle_set_next(pid_t pid, const struct pidcycle_opts *opts)
@@ -215,7 +209,7 @@ int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 	if (!err)
 		err = check_strategy(o.strategy, CALL_BURN, f);
 	if (!err && o.strategy == PIDCYCLE_AUTO)
-		o.strategy = auto_burner(f);
+		o.strategy = pc_auto_burner(f);
 	if (!err)
 		err = pc_run_init(&r, &o, o.strategy, 0);
 	if (err)
@@ -232,16 +226,6 @@ int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 	if (stats)
 		give(stats, &out, sizeof(out));
 	return err;
-}
-
-static enum pidcycle_strategy estimate_strategy(const struct pc_opts *o,
-						const struct pc_features *f)
-{
-	if (o->strategy != PIDCYCLE_AUTO)
-		return o->strategy;
-	if (f->set_tid)
-		return PIDCYCLE_SETTID;
-	return f->lastpid_write ? PIDCYCLE_LASTPID : auto_burner(f);
 }
 
 int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
@@ -270,7 +254,7 @@ int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
 		return err;
 	pc_inuse_refresh(0);
 	e.last_pid = g.last;
-	e.strategy = estimate_strategy(&o, f);
+	e.strategy = o.strategy != PIDCYCLE_AUTO ? o.strategy : pc_auto_strategy(f);
 	d = pc_free_distance(&g, pid, &e.wraps, &e.in_use);
 	e.reachable = true;
 	if (pc_pid_in_use(pid))

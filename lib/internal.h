@@ -51,6 +51,10 @@ struct pc_features {
 PC_HIDDEN const struct pc_features *pc_features(void);
 /* Probe afresh (tests; after privileges changed). */
 PC_HIDDEN void pc_features_probe(struct pc_features *f);
+/* The burner AUTO uses where no privileged way applies: ghost, else thread. */
+PC_HIDDEN enum pidcycle_strategy pc_auto_burner(const struct pc_features *f);
+/* What AUTO uses for an exact PID: settid, lastpid, else the burner. */
+PC_HIDDEN enum pidcycle_strategy pc_auto_strategy(const struct pc_features *f);
 /* Bitmask of strategies usable with f. */
 PC_HIDDEN unsigned int pc_strategy_mask(const struct pc_features *f);
 

@@ -132,13 +132,16 @@ unsigned int pc_strategy_mask(const struct pc_features *f)
 	return m;
 }
 
-static enum pidcycle_strategy auto_pick(const struct pc_features *f)
+enum pidcycle_strategy pc_auto_burner(const struct pc_features *f)
+{
+	return f->ghost ? PIDCYCLE_GHOST : PIDCYCLE_THREAD;
+}
+
+enum pidcycle_strategy pc_auto_strategy(const struct pc_features *f)
 {
 	if (f->set_tid)
 		return PIDCYCLE_SETTID;
-	if (f->lastpid_write)
-		return PIDCYCLE_LASTPID;
-	return f->ghost ? PIDCYCLE_GHOST : PIDCYCLE_THREAD;
+	return f->lastpid_write ? PIDCYCLE_LASTPID : pc_auto_burner(f);
 }
 
 int pidcycle_probe(struct pidcycle_info *info)
@@ -171,9 +174,9 @@ int pidcycle_probe(struct pidcycle_info *info)
 	out.ns_last_pid_writable = f.lastpid_write;
 	out.ghost = f.ghost;
 	out.strategies = pc_strategy_mask(&f);
-	out.auto_strategy = auto_pick(&f);
-	/* An older caller gets the prefix it knows about. */
-	memcpy(info, &out, info->sz < sizeof(out) ? info->sz : sizeof(out));
-	info->sz = info->sz < sizeof(out) ? info->sz : sizeof(out);
+	out.auto_strategy = pc_auto_strategy(&f);
+	/* An older caller gets the prefix it knows about; its sz stays. */
+	memcpy((char *)info + sizeof(info->sz), (char *)&out + sizeof(out.sz),
+	       (info->sz < sizeof(out) ? info->sz : sizeof(out)) - sizeof(out.sz));
 	return 0;
 }

@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""harness.py - runs pidcycle's benchmarks inside a private PID namespace and writes build/bench/.
+
+Reproduce (as root, from the top of the tree):
+    make bench                          full run, a few minutes
+    make bench QUICK=1                  same files, reduced counts, under a minute
+    make bench PEER='other-tool {pid}'  also time another tool on the same targets
+Output: build/bench/results.md (tables), results.json (every raw figure), *.png (gnuplot).
+
+The harness re-executes itself under `unshare --pid --fork --mount-proc` and refuses to measure
+anything unless it really is inside a new PID namespace: the machine's own cursor never moves.
+Unprivileged strategies run as uid 65534 with no capabilities (setpriv); settid/lastpid as root.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+          "--inh-caps=-all", "--bounding-set=-all"]
+ENV_HOSTNS = "PIDCYCLE_BENCH_HOSTNS"
+ENV_HOSTMAX = "PIDCYCLE_BENCH_HOST_PID_MAX"
+LAST_PID = "/proc/sys/kernel/ns_last_pid"
+PID_MAX = "/proc/sys/kernel/pid_max"
+SLOW = ("fork", "vfork")        # the far distance and the lap would take many minutes
+
+# Counts are chosen so that each measurement takes about two seconds at the rates in DESIGN.md.
+PROFILES = {
+    "full": dict(warmup=1, runs=5, reps=3,
+                 counts={"fork": 5000, "vfork": 30000, "thread": 40000, "ghost": 300000},
+                 heap_mb=1024, heap_counts={"fork": 60, "vfork": 20000}, exact_calls=2000,
+                 distances=[("100", 100), ("10k", 10000), ("1M", 1000000), ("lap", None)],
+                 pid_max=None, steer_reps=2),
+    "quick": dict(warmup=0, runs=2, reps=1,
+                  counts={"fork": 300, "vfork": 5000, "thread": 8000, "ghost": 50000},
+                  heap_mb=1024, heap_counts={"fork": 15, "vfork": 3000}, exact_calls=300,
+                  distances=[("100", 100), ("10k", 10000), ("50k", 50000), ("lap", None)],
+                  pid_max=65536, steer_reps=1),
+}
+
+
+def log(msg):
+    print(f"[bench {time.monotonic() - T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+def read_int(path):
+    with open(path) as f:
+        return int(f.read().split()[0])
+
+
+def reap_orphans():
+    """We are PID 1 here: collect any orphan so its number is not held as a zombie."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def run(cmd, as_nobody, timeout=1800, cwd=None):
+    """Run cmd; return (rc, stdout, stderr, seconds). The timer includes process start-up."""
+    full = (NOBODY if as_nobody else []) + cmd
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        rc, out, err = -1, "", f"timeout after {timeout}s"
+    secs = time.perf_counter() - t0
+    reap_orphans()
+    return rc, out, err, secs
+
+
+def last_json(text):
+    """The last line of text that parses as a JSON object (tools print one per line)."""
+    for line in reversed(text.strip().splitlines()):
+        try:
+            v = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(v, dict):
+            return v
+    try:
+        v = json.loads(text)
+        return v if isinstance(v, dict) else None
+    except ValueError:
+        return None
+
+
+# --- entering the namespace --------------------------------------------------
+
+def enter_namespace(argv):
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (unshare --pid, and root for settid/lastpid)")
+    for tool in ("unshare", "setpriv", "hyperfine"):
+        if shutil.which(tool) is None:
+            sys.exit(f"bench: {tool} not found")
+    env = dict(os.environ)
+    env[ENV_HOSTNS] = os.readlink("/proc/self/ns/pid")
+    env[ENV_HOSTMAX] = str(read_int(PID_MAX))
+    cmd = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
+           sys.executable, os.path.abspath(__file__)] + argv
+    sys.exit(subprocess.run(cmd, env=env).returncode)
+
+
+def check_inside():
+    """Refuse to measure unless this is a new PID namespace, seen through its own /proc."""
+    host = os.environ.get(ENV_HOSTNS)
+    mine = os.readlink("/proc/self/ns/pid")
+    if not host or mine == host or os.getpid() != 1:
+        sys.exit(f"bench: not inside a private PID namespace ({mine} vs {host}); refusing")
+
+
+# --- the run -----------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args):
+        self.quick = args.quick
+        self.p = PROFILES["quick" if args.quick else "full"]
+        self.out = os.path.abspath(args.out)
+        self.tmp = tempfile.mkdtemp(prefix="pidcycle-bench-")
+        # Copies that uid 65534 can run whatever the checkout's permissions are.
+        self.cli = self._stage(args.cli)
+        self.driver = self._stage(args.driver)
+        os.chmod(self.tmp, 0o755)
+        os.chown(self.tmp, 65534, 65534)
+        self.peer = os.environ.get("PEER") or None
+        n = len(os.sched_getaffinity(0))
+        self.workers = sorted({1, n} | {w for w in (2, 4, 8, 16, 32) if w < n})
+        self.errors = []
+        self.res = {"schema": 1, "quick": bool(args.quick)}
+
+    def _stage(self, path):
+        dst = os.path.join(self.tmp, os.path.basename(path))
+        shutil.copy2(path, dst)
+        os.chmod(dst, 0o755)
+        return dst
+
+    def error(self, what, detail):
+        self.errors.append(f"{what}: {detail}")
+        log(f"ERROR {what}: {detail.strip()[:300]}")
+
+    def nobody(self, strategy):
+        return strategy not in report.PRIV
+
+    # -- machine and setup --
+    def machine(self):
+        cpu = "?"
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        if self.p["pid_max"]:
+            with open(PID_MAX, "w") as f:
+                f.write(str(self.p["pid_max"]))
+        hf = subprocess.run(["hyperfine", "--version"], capture_output=True, text=True)
+        with open("/proc/loadavg") as f:
+            load = f.read().split()[:3]
+        self.res["machine"] = {
+            "cpu": cpu, "nproc": len(os.sched_getaffinity(0)), "kernel": os.uname().release,
+            "pid_max_host": int(os.environ.get(ENV_HOSTMAX, "0")),
+            "pid_max_bench": read_int(PID_MAX),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "hyperfine": hf.stdout.strip(), "loadavg_start": load,
+            "pid_namespace": os.readlink("/proc/self/ns/pid"),
+        }
+        self.res["config"] = {
+            "workers": self.workers, "counts": self.p["counts"], "heap_mb": self.p["heap_mb"],
+            "heap_counts": self.p["heap_counts"], "warmup": self.p["warmup"],
+            "runs": self.p["runs"], "reps": self.p["reps"], "exact_calls": self.p["exact_calls"],
+            "target_labels": [lab for lab, _ in self.p["distances"]],
+            "far_label": self.p["distances"][2][0], "far_distance": self.p["distances"][2][1],
+            "pid_max": read_int(PID_MAX), "peer": self.peer,
+        }
+
+    def probe(self):
+        self.res["probe"] = {}
+        for who, nob in (("root", False), ("nobody", True)):
+            rc, out, err, _ = run([self.cli, "probe", "--json"], nob, cwd=self.tmp)
+            self.res["probe"][who] = last_json(out) or {"rc": rc, "stdout": out, "stderr": err}
+            if rc != 0:
+                self.error(f"probe as {who}", err or out)
+
+    # -- throughput --
+    def hyperfine(self, strategies):
+        """One hyperfine call, -L strategy/-L threads; the count per strategy via ${C_<s>}."""
+        js = os.path.join(self.tmp, "hf.json")
+        md = os.path.join(self.tmp, "hf.md")
+        env_counts = [f"C_{s}={self.p['counts'][s]}" for s in strategies]
+        cmd = ["env"] + env_counts + [
+            "hyperfine", "--style", "none", "--warmup", str(self.p["warmup"]),
+            "--runs", str(self.p["runs"]), "--export-json", js, "--export-markdown", md,
+            "-L", "strategy", ",".join(strategies),
+            "-L", "threads", ",".join(str(w) for w in self.workers),
+            f"{self.cli} burn ${{C_{{strategy}}}} --strategy {{strategy}} "
+            "--threads {threads} --json"]
+        rc, out, err, _ = run(cmd, True, cwd=self.tmp)
+        if rc != 0:
+            return None, err or out
+        with open(js) as f:
+            data = json.load(f)
+        shutil.copy(md, os.path.join(self.out, "hyperfine-throughput.md"))
+        return data, None
+
+    def throughput_hyperfine(self):
+        data, err = self.hyperfine(report.UNPRIV)
+        if data is None:
+            # One strategy failing stops hyperfine: redo them one by one to keep the others.
+            self.error("hyperfine (all strategies)", err)
+            data = {"results": []}
+            for s in report.UNPRIV:
+                d, e = self.hyperfine([s])
+                if d is None:
+                    self.error(f"hyperfine {s}", e)
+                    data["results"].append({"parameters": {"strategy": s}, "error": e[-500:]})
+                else:
+                    data["results"] += d["results"]
+        rows = []
+        for r in data["results"]:
+            par = r.get("parameters", {})
+            s = par.get("strategy")
+            row = {"strategy": s, "threads": int(par["threads"]) if "threads" in par else None,
+                   "count": self.p["counts"].get(s), "user": "nobody"}
+            for k in ("command", "mean", "stddev", "median", "min", "max", "user", "system",
+                      "times", "error"):
+                if k in r:
+                    row["cpu_user" if k == "user" else k] = r[k]
+            if row.get("mean"):
+                row["pids_per_sec"] = row["count"] / row["mean"]
+            rows.append(row)
+        self.res.setdefault("throughput", {})["hyperfine"] = rows
+
+    def driver_burn(self, strategy, threads, count, heap_mb=0):
+        cmd = [self.driver, "burn", str(count), "--strategy", strategy, "--threads",
+               str(threads), "--reps", str(self.p["reps"])]
+        if heap_mb:
+            cmd += ["--heap-mb", str(heap_mb)]
+        rc, out, err, secs = run(cmd, self.nobody(strategy), cwd=self.tmp)
+        entry = last_json(out) or {"error": rc, "message": (err or out)[-500:]}
+        entry.update({"strategy": strategy, "threads": threads, "heap_mb": heap_mb,
+                      "count": count, "process_seconds": secs})
+        if rc != 0 or entry.get("error"):
+            entry.setdefault("error", rc)
+            self.error(f"driver burn {strategy} x{threads} heap {heap_mb}",
+                       entry.get("message", err))
+        return entry
+
+    def throughput_driver(self):
+        rows = []
+        for s in report.UNPRIV:
+            for w in self.workers:
+                rows.append(self.driver_burn(s, w, self.p["counts"][s]))
+                rate = report.driver_rate({"throughput": {"driver": rows}}, s, w)
+                log(f"driver burn {s} x{w}: {report.fmt_rate(rate)} PIDs/s")
+        for s, c in self.p["heap_counts"].items():
+            rows.append(self.driver_burn(s, 1, c, self.p["heap_mb"]))
+            log(f"driver burn {s} with {self.p['heap_mb']} MiB heap done")
+        self.res.setdefault("throughput", {})["driver"] = rows
+
+    def exact(self):
+        rows = []
+        caps = self.res.get("probe", {}).get("root", {})
+        for s in report.PRIV:
+            # Measure unless the probe positively said no (a missing probe: just try).
+            if caps.get("set_tid" if s == "settid" else "ns_last_pid_writable") is False:
+                rows.append({"strategy": s, "skipped": "not available (probe)"})
+                continue
+            rc, out, err, _ = run([self.driver, "exact", str(self.p["exact_calls"]),
+                                   "--strategy", s], False, cwd=self.tmp)
+            e = last_json(out) or {"error": rc, "message": (err or out)[-500:]}
+            e["strategy"] = s
+            if rc != 0 or e.get("error"):
+                self.error(f"exact {s}", e.get("message", err))
+            rows.append(e)
+        self.res["exact"] = rows
+
+    # -- time to target --
+    def target_for(self, dist):
+        """A free number `dist` ahead (numbers allowed for the two estimates and the tool's
+        own process), or for dist None one just behind the cursor: a full lap."""
+        last, pmax = read_int(LAST_PID), read_int(PID_MAX)
+        t = max(300, last - 1) if dist is None else last + 4 + dist
+        if t >= pmax:
+            t = 300 + (t - pmax)
+        while os.path.exists(f"/proc/{t}"):
+            t += 1
+        return t
+
+    def estimate(self, target, strategy):
+        """(CLI estimate: AUTO's view, driver estimate: this strategy's view)."""
+        rc, out, _, _ = run([self.cli, "estimate", str(target), "--json"],
+                            self.nobody(strategy), cwd=self.tmp)
+        auto = last_json(out) if rc == 0 else None
+        rc, out, _, _ = run([self.driver, "estimate", str(target), "--strategy", strategy],
+                            self.nobody(strategy), cwd=self.tmp)
+        return auto, (last_json(out) if rc == 0 else None)
+
+    def reach(self, who, label, dist):
+        t = self.target_for(dist)
+        e = {"who": who, "label": label, "target": t, "cursor_before": read_int(LAST_PID)}
+        if who == "peer":
+            cmd = ["sh", "-c", self.peer.replace("{pid}", str(t))]
+            nob = True
+        else:
+            auto, mine = self.estimate(t, who)
+            e.update({"estimate_cli": auto, "estimate": mine})
+            if auto:
+                e["eta_auto_seconds"] = auto.get("eta_seconds")
+            if mine and who not in report.PRIV:
+                e["eta_seconds"] = mine.get("eta_seconds")
+            cmd, nob = [self.cli, "next", str(t), "--strategy", who], self.nobody(who)
+        rc, out, err, secs = run(cmd, nob, cwd=self.tmp)
+        after = read_int(LAST_PID)
+        e.update({"rc": rc, "seconds": secs, "cursor_after": after,
+                  "distance": dist if dist is not None else None})
+        if dist is None:
+            e["distance"] = (read_int(PID_MAX) - 300) - 1
+        if who != "peer":
+            e["hit"] = after == t - 1
+        if rc != 0:
+            e["error"] = rc
+            e["stderr"] = (err or out)[-500:]
+            self.error(f"time to target {who} {label}", err or out)
+        return e
+
+    def targets(self):
+        whos = list(report.UNPRIV)
+        caps = self.res.get("probe", {}).get("root", {})
+        if caps.get("ns_last_pid_writable", True):
+            whos.append("lastpid")
+        self.res["config"]["target_strategies"] = whos
+        rows, cli = [], []
+        far = self.p["distances"][2]
+        for label, dist in self.p["distances"]:
+            for who in whos + (["peer"] if self.peer else []):
+                if who in SLOW and (dist is None or dist >= 1000000 or label == far[0]):
+                    rows.append({"who": who, "label": label,
+                                 "skipped": "skipped (too slow)"})
+                    continue
+                rows.append(self.reach(who, label, dist))
+                log(f"target {who} {label}: {report.target_cell(rows[-1])}")
+                if label == far[0] and who in ("thread", "ghost"):
+                    cli.append(self.cli_steer(who, dist, rows[-1]))
+        self.res["target"] = rows
+        self.res.setdefault("steering", {})["cli"] = cli
+
+    def cli_steer(self, strategy, dist, reached):
+        """`burn D` as a whole command, to set beside `next` D away (same defaults)."""
+        rc, out, err, secs = run([self.cli, "burn", str(dist), "--strategy", strategy,
+                                  "--json"], True, cwd=self.tmp)
+        if rc != 0:
+            self.error(f"cli burn {strategy} {dist}", err or out)
+        return {"strategy": strategy, "distance": dist, "burn_seconds": secs if rc == 0
+                else None, "next_seconds": reached.get("seconds") if not reached.get(
+                    "error") else None, "burn_json": last_json(out)}
+
+    def steering_driver(self):
+        rows = []
+        dist = self.p["distances"][2][1]
+        for w in sorted({1, max(self.workers)}):
+            rc, out, err, _ = run([self.driver, "reach", str(dist), "--strategy", "ghost",
+                                   "--threads", str(w), "--reps", str(self.p["steer_reps"])],
+                                  True, cwd=self.tmp)
+            e = last_json(out) or {"error": rc, "message": (err or out)[-500:]}
+            e.update({"strategy": "ghost", "threads": w, "distance": dist})
+            if rc != 0 or e.get("error"):
+                e.setdefault("error", rc)
+                self.error(f"driver reach ghost x{w}", e.get("message", err))
+            rows.append(e)
+            r = report.steering({"steering": {"driver": rows}}, "ghost", w)
+            log(f"steering ghost x{w}: ratio {report.fmt(r)}")
+        self.res.setdefault("steering", {})["driver"] = rows
+
+    # -- output --
+    def write(self):
+        with open("/proc/loadavg") as f:
+            self.res["machine"]["loadavg_end"] = f.read().split()[:3]
+        self.res["errors"] = self.errors
+        self.res["claims"] = [dict(zip(("claim", "value", "op", "limit", "verdict",
+                                        "cross_check"), c)) for c in report.claims(self.res)]
+        self.res["ratios"] = dict(report.ratios(self.res))
+        self.res["plots"] = [os.path.relpath(p) for p in report.plots(self.res, self.out)]
+        with open(os.path.join(self.out, "results.json"), "w") as f:
+            json.dump(self.res, f, indent=1, sort_keys=True)
+        with open(os.path.join(self.out, "results.md"), "w") as f:
+            f.write(report.markdown(self.res))
+
+    def main(self):
+        os.makedirs(self.out, exist_ok=True)
+        steps = [("machine", self.machine), ("probe", self.probe),
+                 ("throughput (hyperfine)", self.throughput_hyperfine),
+                 ("throughput (driver)", self.throughput_driver), ("exact", self.exact),
+                 ("time to target", self.targets), ("steering", self.steering_driver)]
+        try:
+            for name, fn in steps:
+                log(f"step: {name}")
+                try:
+                    fn()
+                except Exception as ex:  # one broken step must not lose the others
+                    self.error(f"step {name}", repr(ex))
+            self.write()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        log(f"wrote {self.out}/results.md, results.json, {len(self.res.get('plots', []))} plots")
+        for line in report.md_claims(self.res).splitlines():
+            print(line)
+        if self.errors:
+            print(f"bench: {len(self.errors)} measurement(s) failed; see results.md",
+                  file=sys.stderr)
+            return 1
+        return 0
+
+
+T0 = time.monotonic()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="build/bench")
+    ap.add_argument("--cli", default="build/pidcycle")
+    ap.add_argument("--driver", default="build/bench/driver")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    if ENV_HOSTNS not in os.environ:
+        enter_namespace(sys.argv[1:])
+    check_inside()
+    sys.exit(Bench(args).main())
+
+
+if __name__ == "__main__":
+    main()

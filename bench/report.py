@@ -1,0 +1,379 @@
+"""report.py - pure logic of the bench harness: figures -> ratios, claim verdicts, markdown, plots.
+
+Nothing here runs a benchmark; test_report.py checks it on a fixture (`make check-bench`).
+"""
+import os
+import statistics
+import subprocess
+
+UNPRIV = ["fork", "vfork", "thread", "ghost"]
+PRIV = ["settid", "lastpid"]
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def fmt(x, unit="", digits=3):
+    """A number with `digits` significant figures, or n/a."""
+    if x is None:
+        return "n/a"
+    if abs(x) >= 10 ** digits:
+        return f"{x:,.0f}{unit}"
+    return f"{x:.{digits}g}{unit}"
+
+
+def fmt_rate(x):
+    return "n/a" if x is None else f"{x:,.0f}"
+
+
+def fmt_secs(s):
+    if s is None:
+        return "n/a"
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} µs"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+# --- lookups into results.json ------------------------------------------------
+
+def driver_rate(res, strategy, threads, heap_mb=0):
+    """Median in-process PIDs/s (pidcycle_burn stats) for one configuration."""
+    for e in res.get("throughput", {}).get("driver", []):
+        if (e.get("strategy"), e.get("threads"), e.get("heap_mb", 0)) == \
+                (strategy, threads, heap_mb) and not e.get("error"):
+            return median([r.get("pids_per_sec") for r in e.get("reps", [])])
+    return None
+
+
+def hyper_rate(res, strategy, threads):
+    """COUNT / mean command time from hyperfine (includes process start-up)."""
+    for e in res.get("throughput", {}).get("hyperfine", []):
+        if (e.get("strategy"), e.get("threads")) == (strategy, threads) \
+                and not e.get("error") and e.get("mean"):
+            return e["count"] / e["mean"]
+    return None
+
+
+def steering(res, strategy, threads):
+    for e in res.get("steering", {}).get("driver", []):
+        if (e.get("strategy"), e.get("threads")) == (strategy, threads) \
+                and not e.get("error"):
+            return median([r.get("ratio") for r in e.get("reps", [])])
+    return None
+
+
+def target_entry(res, who, label):
+    for e in res.get("target", []):
+        if e.get("who") == who and e.get("label") == label:
+            return e
+    return None
+
+
+def workers(res):
+    return res.get("config", {}).get("workers", [1])
+
+
+# --- ratios and claims -------------------------------------------------------
+
+def ratios(res):
+    """Side-by-side ratios, each against a baseline measured in the same run."""
+    n = max(workers(res))
+    out = []
+    for s in UNPRIV:
+        out.append((f"{s} / thread, 1 worker", ratio(driver_rate(res, s, 1),
+                                                    driver_rate(res, "thread", 1))))
+    if n > 1:
+        for s in UNPRIV:
+            out.append((f"{s}: {n} workers / 1 worker",
+                        ratio(driver_rate(res, s, n), driver_rate(res, s, 1))))
+    for s in ("fork", "vfork"):
+        heap = res.get("config", {}).get("heap_mb", 0)
+        out.append((f"{s}: {heap} MiB parent / empty parent, 1 worker",
+                    ratio(driver_rate(res, s, 1, heap), driver_rate(res, s, 1))))
+    return out
+
+
+def verdict(value, op, limit):
+    if value is None:
+        return "not measured"
+    ok = value >= limit if op == ">=" else value <= limit
+    return "PASS" if ok else "FAIL"
+
+
+def claims(res):
+    """Issue 3's claims as (name, value, op, limit, verdict, cross-check)."""
+    n = max(workers(res))
+    lap = target_entry(res, "ghost", "lap")
+    rows = [
+        ("ghost >= 5x thread (1 worker each)",
+         ratio(driver_rate(res, "ghost", 1), driver_rate(res, "thread", 1)), ">=", 5.0,
+         ratio(hyper_rate(res, "ghost", 1), hyper_rate(res, "thread", 1))),
+        (f"ghost {n} workers >= 1.6x ghost 1 worker",
+         ratio(driver_rate(res, "ghost", n), driver_rate(res, "ghost", 1)) if n > 1 else None,
+         ">=", 1.6,
+         ratio(hyper_rate(res, "ghost", n), hyper_rate(res, "ghost", 1)) if n > 1 else None),
+        (f"steering overhead <= 10% (ghost, {n} workers)", steering(res, "ghost", n),
+         "<=", 1.10, None),
+    ]
+    out = [(name, v, op, lim, verdict(v, op, lim), x) for name, v, op, lim, x in rows]
+    secs = lap.get("seconds") if lap and not lap.get("error") else None
+    out.append(("full lap (ghost, target just behind the cursor)", secs, "info", None,
+                "measured" if secs is not None else "not measured", None))
+    return out
+
+
+# --- markdown ----------------------------------------------------------------
+
+def machine_line(res):
+    m = res.get("machine", {})
+    return (f"{m.get('cpu', '?')}, {m.get('nproc', '?')} CPUs, Linux {m.get('kernel', '?')}, "
+            f"host pid_max {m.get('pid_max_host', '?')}, bench namespace pid_max "
+            f"{m.get('pid_max_bench', '?')}, {m.get('date', '?')}")
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def md_claims(res):
+    rows = []
+    for name, v, op, lim, ver, cross in claims(res):
+        if op == "info":
+            rows.append((name, fmt_secs(v), "-", ver, "-"))
+        else:
+            rows.append((name, fmt(v, "x" if op == ">=" else ""), f"{op} {lim}", ver,
+                         fmt(cross, "x") if cross is not None else "-"))
+    return table(["claim", "measured", "wanted", "verdict", "hyperfine cross-check"], rows)
+
+
+def md_throughput(res):
+    base = driver_rate(res, "thread", 1)
+    rows = []
+    for s in UNPRIV:
+        for t in workers(res):
+            d = driver_rate(res, s, t)
+            rows.append((s, t, fmt_rate(d), fmt_rate(hyper_rate(res, s, t)),
+                         fmt(ratio(d, base), "x")))
+    return table(["strategy", "workers", "PIDs/s (in-process)",
+                  "PIDs/s (hyperfine, whole command)", "vs thread @1"], rows)
+
+
+def md_heap(res):
+    heap = res.get("config", {}).get("heap_mb", 0)
+    rows = []
+    for s in ("fork", "vfork"):
+        a, b = driver_rate(res, s, 1), driver_rate(res, s, 1, heap)
+        rows.append((s, fmt_rate(a), fmt_rate(b), fmt(ratio(b, a), "x")))
+    return table(["strategy (1 worker)", "PIDs/s, empty parent", f"PIDs/s, {heap} MiB touched heap",
+                  "ratio"], rows)
+
+
+def md_exact(res):
+    rows = []
+    for e in res.get("exact", []):
+        if e.get("error") or e.get("skipped"):
+            rows.append((e.get("strategy"), "-", e.get("skipped") or e.get("message", "error"),
+                         "", "", ""))
+            continue
+        for call in ("fork_at", "set_next"):
+            c = e.get(call)
+            if c:
+                fw = e.get("fork_wait", {}).get("median_us")
+                rows.append((e["strategy"], call, fmt(c["median_us"], " µs"),
+                             fmt(c["p90_us"], " µs"), fmt(fw, " µs"),
+                             c.get("calls", "")))
+    return table(["strategy", "call", "median", "p90", "plain fork+waitpid (median)", "calls"], rows)
+
+
+def target_cell(e):
+    if e is None:
+        return "-"
+    if e.get("skipped"):
+        return e["skipped"]
+    if e.get("error"):
+        return f"error ({e['error']})"
+    cell = fmt_secs(e.get("seconds"))
+    if e.get("eta_seconds") is not None:
+        cell += f" (ETA {fmt_secs(e['eta_seconds'])})"
+    if e.get("hit") is False:
+        cell += " MISSED"
+    return cell
+
+
+def md_target(res):
+    labels = res.get("config", {}).get("target_labels", [])
+    whos = res.get("config", {}).get("target_strategies", [])
+    peer = res.get("config", {}).get("peer")
+    rows = []
+    for lab in labels:
+        row = [lab]
+        row += [target_cell(target_entry(res, w, lab)) for w in whos]
+        row.append(target_cell(target_entry(res, "peer", lab)) if peer else "not set")
+        rows.append(row)
+    return table(["distance"] + list(whos) + ["peer"], rows)
+
+
+def md_steering(res):
+    rows = []
+    for e in res.get("steering", {}).get("driver", []):
+        if e.get("error"):
+            rows.append(("in-process", e["strategy"], e["threads"], e.get("distance"),
+                         "", "", e.get("message", "error")))
+            continue
+        reps = e.get("reps", [])
+        rows.append(("in-process", e["strategy"], e["threads"], f"{e['distance']:,}",
+                     fmt_secs(median([r["burn_seconds"] for r in reps])),
+                     fmt_secs(median([r["next_seconds"] for r in reps])),
+                     fmt(median([r["ratio"] for r in reps]))))
+    for e in res.get("steering", {}).get("cli", []):
+        rows.append(("CLI", e["strategy"], "default", f"{e['distance']:,}",
+                     fmt_secs(e.get("burn_seconds")), fmt_secs(e.get("next_seconds")),
+                     fmt(ratio(e.get("next_seconds"), e.get("burn_seconds")))))
+    return table(["timer", "strategy", "workers", "distance", "burn", "reach target",
+                  "ratio"], rows)
+
+
+def markdown(res):
+    q = res.get("quick")
+    cfg = res.get("config", {})
+    parts = [
+        "# pidcycle benchmarks" + (" (QUICK=1: reduced counts)" if q else ""),
+        "",
+        f"Machine: {machine_line(res)}.",
+        "",
+        "Every figure was taken inside a private PID namespace; unprivileged strategies ran as "
+        "uid 65534 with no capabilities, settid/lastpid as root. The cores are shared, so "
+        "absolute figures are noisy: compare the side-by-side ratios.",
+    ]
+    if q:
+        parts += ["", f"QUICK=1 lowered pid_max inside the namespace to {cfg.get('pid_max')} "
+                  f"(the full lap is that long) and uses {cfg.get('far_label')} instead of 1M "
+                  "as the far distance."]
+    parts += [
+        "", "## Claims (issue 3)", "", md_claims(res),
+        "", "## Throughput", "", md_throughput(res),
+        "", "## Ratios (baselines from this run)", "",
+        table(["ratio", "value"], [(k, fmt(v, "x")) for k, v in ratios(res)]),
+        "", "## Big parent (fork copies page tables)", "", md_heap(res),
+        "", "## Privileged: time per exact call", "", md_exact(res),
+        "", "## Time to target (measured, predictor's ETA in brackets)", "",
+        "Each cell times `pidcycle next PID --strategy S` as a whole command (start-up "
+        "included). The ETA is the predictor's (`pidcycle_estimate()` for that strategy, "
+        "taken just before); `pidcycle estimate PID --json` speaks only for AUTO, its "
+        "`eta_seconds` is kept in results.json as `eta_auto_seconds`. "
+        "The peer column times `$PEER` with `{pid}` replaced by the same kind of target.",
+        "", md_target(res),
+        "", "## Steering overhead (reach a target vs burn the same count)", "", md_steering(res),
+        "", "Plots: " + ", ".join(f"`{p}`" for p in res.get("plots", [])) if res.get("plots")
+        else "", "",
+    ]
+    return "\n".join(parts)
+
+
+# --- plots -------------------------------------------------------------------
+
+def plot_data(res):
+    """The .dat contents per plot: pure, so it can be checked without gnuplot."""
+    ws = workers(res)
+    tp = ["# strategy " + " ".join(f"w{w}" for w in ws)]
+    for s in UNPRIV:
+        tp.append(s + " " + " ".join(str(driver_rate(res, s, w) or 0) for w in ws))
+    heap = res.get("config", {}).get("heap_mb", 0)
+    hp = ["# strategy empty heap"]
+    for s in ("fork", "vfork"):
+        hp.append(f"{s} {driver_rate(res, s, 1) or 0} {driver_rate(res, s, 1, heap) or 0}")
+    # One block per strategy (two blank lines apart) so gnuplot can plot `index i`.
+    blocks = []
+    for w in target_whos(res):
+        rows = [f"{e['label']} {e.get('distance') or 0} {e['seconds']} "
+                f"{e.get('eta_seconds') or '?'}" for e in plotted_targets(res) if e["who"] == w]
+        blocks.append(f"# {w}: label distance seconds eta\n" + "\n".join(rows))
+    return {"throughput": "\n".join(tp) + "\n", "heap": "\n".join(hp) + "\n",
+            "target": "\n\n\n".join(blocks) + "\n"}
+
+
+def plotted_targets(res):
+    return [e for e in res.get("target", [])
+            if e.get("seconds") and not e.get("error") and not e.get("skipped")]
+
+
+def target_whos(res):
+    seen = []
+    for e in plotted_targets(res):
+        if e["who"] not in seen:
+            seen.append(e["who"])
+    return seen
+
+
+def gnuplot_terminal():
+    try:
+        out = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True,
+                             text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = out.stdout + out.stderr
+    return "pngcairo" if "pngcairo" in text else ("png" if " png " in text else None)
+
+
+def gnuplot_scripts(res, outdir, term):
+    ws = workers(res)
+    cols = ", ".join(f"'{outdir}/throughput.dat' using {i + 2}:xtic(1) title '{w} worker(s)'"
+                     for i, w in enumerate(ws))
+    common = (f"set terminal {term} size 900,540\nset grid ytics\n"
+              "set datafile missing '?'\nset key outside right top\n")
+    top = max([1.0] + [driver_rate(res, s, w) or 0 for s in UNPRIV for w in ws]) * 4
+    tp = (common + f"set output '{outdir}/throughput.png'\n"
+          "set title 'PIDs/s by strategy (in-process, log scale)'\n"
+          "set style data histograms\nset style fill solid 0.8\nset logscale y\n"
+          f"set ylabel 'PIDs/s'\nset yrange [1:{top:.0f}]\n" + f"plot {cols}\n")
+    hp = (common + f"set output '{outdir}/heap.png'\n"
+          f"set title 'fork/vfork: empty parent vs {res.get('config', {}).get('heap_mb')} MiB "
+          "touched heap (1 worker)'\nset style data histograms\nset style fill solid 0.8\n"
+          f"set logscale y\nset ylabel 'PIDs/s'\nset yrange [1:{top:.0f}]\n"
+          f"plot '{outdir}/heap.dat' using 2:xtic(1) title 'empty', '' using 3 title 'big heap'\n")
+    lines = []
+    for i, w in enumerate(target_whos(res)):
+        lines.append(f"'{outdir}/target.dat' index {i} using 2:3 with linespoints "
+                     f"linecolor {i + 1} title '{w}'")
+        if w != "peer":
+            lines.append(f"'{outdir}/target.dat' index {i} using 2:4 with lines dashtype 2 "
+                         f"linecolor {i + 1} title '{w} ETA'")
+    tg = (common + f"set output '{outdir}/target.png'\n"
+          "set title 'Time to target vs distance (dashed: predictor ETA)'\n"
+          "set logscale xy\nset xlabel 'distance (free numbers)'\nset ylabel 'seconds'\n"
+          + ("plot " + ", ".join(lines) + "\n" if lines else ""))
+    return {"throughput": tp, "heap": hp, "target": tg if lines else None}
+
+
+def plots(res, outdir):
+    """Write .dat/.gp files and run gnuplot; returns the PNG paths made."""
+    term = gnuplot_terminal()
+    made = []
+    for name, text in plot_data(res).items():
+        with open(os.path.join(outdir, name + ".dat"), "w") as f:
+            f.write(text)
+    if term is None:
+        return made
+    for name, script in gnuplot_scripts(res, outdir, term).items():
+        if script is None:
+            continue
+        gp = os.path.join(outdir, name + ".gp")
+        with open(gp, "w") as f:
+            f.write(script)
+        r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+        png = os.path.join(outdir, name + ".png")
+        if r.returncode == 0 and os.path.exists(png):
+            made.append(png)
+    return made

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""test_report.py - checks the bench harness's pure logic (ratios, verdicts, tables) on fixture.json."""
+import copy
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import report  # noqa: E402
+
+with open(os.path.join(HERE, "fixture.json")) as f:
+    FIXTURE = json.load(f)
+
+
+def claim(res, prefix):
+    for c in report.claims(res):
+        if c[0].startswith(prefix):
+            return c
+    raise AssertionError(f"no claim {prefix!r}")
+
+
+class Rates(unittest.TestCase):
+    def test_driver_rate_is_median_of_reps(self):
+        # One outlier rep (500/s) must not drag the figure down.
+        self.assertEqual(report.driver_rate(FIXTURE, "ghost", 1), 110000)
+        self.assertEqual(report.driver_rate(FIXTURE, "fork", 1, 1024), 25)
+
+    def test_hyperfine_rate_is_count_over_mean(self):
+        self.assertAlmostEqual(report.hyper_rate(FIXTURE, "ghost", 1), 120000)
+        self.assertIsNone(report.hyper_rate(FIXTURE, "fork", 1))  # its run failed
+
+    def test_failed_entry_gives_none(self):
+        self.assertIsNone(report.driver_rate(FIXTURE, "vfork", 1))
+        self.assertIsNone(report.ratio(None, 3))
+        self.assertIsNone(report.ratio(3, 0))
+
+
+class Claims(unittest.TestCase):
+    def test_ghost_vs_thread(self):
+        name, v, op, lim, ver, cross = claim(FIXTURE, "ghost >= 5x")
+        self.assertAlmostEqual(v, 5.5)
+        self.assertAlmostEqual(cross, 6.0)
+        self.assertEqual(ver, "PASS")
+
+    def test_ghost_vs_thread_can_fail(self):
+        res = copy.deepcopy(FIXTURE)
+        res["throughput"]["driver"][0]["reps"] = [{"pids_per_sec": 50000}]
+        self.assertEqual(claim(res, "ghost >= 5x")[4], "FAIL")
+
+    def test_worker_scaling(self):
+        _, v, _, _, ver, cross = claim(FIXTURE, "ghost 2 workers")
+        self.assertAlmostEqual(v, 200000 / 110000)
+        self.assertAlmostEqual(cross, 2.0)
+        self.assertEqual(ver, "PASS")
+
+    def test_steering_uses_median_and_fails_above_limit(self):
+        _, v, op, lim, ver, _ = claim(FIXTURE, "steering overhead")
+        self.assertEqual((v, op, lim, ver), (1.2, "<=", 1.10, "FAIL"))
+
+    def test_missing_figure_is_not_measured(self):
+        res = copy.deepcopy(FIXTURE)
+        res["steering"]["driver"] = []
+        self.assertEqual(claim(res, "steering overhead")[4], "not measured")
+
+    def test_one_worker_machine_has_no_scaling_claim(self):
+        res = copy.deepcopy(FIXTURE)
+        res["config"]["workers"] = [1]
+        self.assertEqual(claim(res, "ghost 1 workers")[4], "not measured")
+
+    def test_full_lap(self):
+        self.assertEqual(claim(FIXTURE, "full lap")[1], 31.5)
+
+
+class Markdown(unittest.TestCase):
+    def setUp(self):
+        self.md = report.markdown(FIXTURE)
+
+    def test_machine_line(self):
+        self.assertIn("Test CPU 9000, 2 CPUs, Linux 6.18.0-test, host pid_max 32768", self.md)
+
+    def test_peer_not_set(self):
+        row = [ln for ln in self.md.splitlines() if ln.startswith("| 100 |")][0]
+        self.assertTrue(row.endswith("| not set |"), row)
+
+    def test_peer_set_shows_its_time(self):
+        res = copy.deepcopy(FIXTURE)
+        res["config"]["peer"] = "tool {pid}"
+        res["target"].append({"who": "peer", "label": "100", "seconds": 0.5, "distance": 100})
+        row = [ln for ln in report.markdown(res).splitlines() if ln.startswith("| 100 |")][0]
+        self.assertTrue(row.endswith("| 500.0 ms |"), row)
+
+    def test_target_cells(self):
+        self.assertIn("| 1M | skipped (too slow) | 8.00 s (ETA 7.50 s) MISSED |", self.md)
+        self.assertIn("| lap | skipped (too slow) | 31.50 s (ETA 30.00 s) |", self.md)
+
+    def test_exact_table(self):
+        self.assertIn("| settid | fork_at | 190 µs | 230 µs | 140 µs | 10 |", self.md)
+        self.assertIn("not available (probe)", self.md)
+
+    def test_steering_rows(self):
+        self.assertIn("| in-process | ghost | 2 | 1,000,000 | 5.00 s | 6.00 s | 1.2 |", self.md)
+        self.assertIn("| CLI | ghost | default | 1,000,000 | 8.00 s | 8.00 s | 1 |", self.md)
+
+    def test_heap_ratio(self):
+        self.assertIn("| fork | 1,000 | 25 | 0.025x |", self.md)
+
+
+class Plots(unittest.TestCase):
+    def test_plot_data(self):
+        d = report.plot_data(FIXTURE)
+        self.assertIn("ghost 110000 200000", d["throughput"])
+        self.assertIn("vfork 0 0", d["throughput"])
+        blocks = d["target"].split("\n\n\n")
+        self.assertEqual(len(blocks), 2)  # fork, ghost: skipped cells are not plotted
+        self.assertIn("lap 4194003 31.5 30.0", blocks[1])
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=1).result
+    ok = result.wasSuccessful()
+    print(f"check-bench: {result.testsRun} tests, {'passed' if ok else 'FAILED'}")
+    sys.exit(0 if ok else 1)

@@ -1,0 +1,152 @@
+#!/bin/sh
+# cli.sh - smoke tests of the pidcycle CLI; run as PID 1 of a private PID namespace:
+#   unshare --pid --fork --mount-proc sh tests/cli.sh build/pidcycle
+# Exit codes checked: 2 usage, 1 runtime error, 128+N signal, CMD's own status.
+set -u
+
+CLI=${1:?usage: cli.sh PATH-TO-pidcycle}
+pass=0
+failed=0
+T=$(mktemp -d) || exit 1
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || true)
+
+if [ "$$" != 1 ]; then
+	echo "cli.sh: must be PID 1 of a private PID namespace (it moves the PID cursor)" >&2
+	exit 2
+fi
+
+ok() { pass=$((pass + 1)); echo "ok    $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
+
+# The cursor into $L, with shell builtins only: a fork would move it. Not from
+# ns_last_pid: the shell reads byte by byte and sysctl files end after one.
+getlast() { read -r _ _ _ _ L < /proc/loadavg; }
+
+# expect_exit WANT DESC CMD...: run CMD, check its status; output in $T/out, $T/err.
+expect_exit() {
+	want=$1 desc=$2
+	shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$desc (exit $got)"
+	else bad "$desc: exit $got, want $want; stderr: $(head -c 300 "$T/err")"; fi
+}
+
+# A usage error: exit 2, a message on stderr, nothing on stdout.
+usage_err() {
+	desc=$1
+	shift
+	expect_exit 2 "usage: $desc" "$CLI" "$@"
+	if [ ! -s "$T/err" ] || [ -s "$T/out" ]; then
+		bad "usage: $desc: want a message on stderr only"
+	fi
+}
+
+# A runtime error: exit 1 and one line "pidcycle: <what>: <why>".
+runtime_err() {
+	desc=$1
+	shift
+	expect_exit 1 "runtime: $desc" "$CLI" "$@"
+	if ! grep -q '^pidcycle: [^:][^:]*: .' "$T/err"; then
+		bad "runtime: $desc: stderr is not 'pidcycle: <what>: <why>': $(head -c 300 "$T/err")"
+	fi
+}
+
+json_check() {	# json_check DESC FILE PYTHON-EXPR-ON-d
+	if [ -z "$PY" ]; then
+		bad "$1: python3 is missing (.ci/run installs it)"
+		return
+	fi
+	if "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ('"$3"') else 1)' "$2" 2> "$T/pyerr"
+	then ok "$1"
+	else bad "$1: $(head -c 300 "$2") $(head -c 300 "$T/pyerr")"; fi
+}
+
+usage_tests() {
+	usage_err "no command"
+	usage_err "unknown command" bogus
+	usage_err "unknown option" --bogus
+	usage_err "exec without --pid" exec -- true
+	usage_err "exec without a command" exec --pid 5000
+	usage_err "--pid and --min" exec --pid 5000 --min 6000 -- true
+	usage_err "burn without COUNT" burn
+	usage_err "option without value" burn 10 --strategy
+	usage_err "unknown strategy" burn 10 --strategy nope
+	usage_err "threads 0" burn 10 --threads 0
+	usage_err "timeout 0" burn 10 --timeout 0
+	usage_err "bad number" exec --pid abc -- true
+	usage_err "negative number" exec --pid -5 -- true
+	usage_err "number with junk" burn 10x
+	usage_err "pid 0" exec --pid 0 -- true
+	usage_err "probe takes no operand" probe 12
+	expect_exit 0 "--help" "$CLI" --help
+	grep -q usage "$T/out" || bad "--help: no usage on stdout"
+	expect_exit 0 "--version" "$CLI" --version
+}
+
+runtime_tests() {
+	max=$(cat /proc/sys/kernel/pid_max)
+	runtime_err "PID 1 is in use" exec --pid 1 -- true
+	runtime_err "own PID (1) via next" next 1
+	runtime_err "pid_max is out of range" exec --pid "$max" -- true
+}
+
+probe_tests() {
+	expect_exit 0 "probe" "$CLI" probe
+	expect_exit 0 "probe --json" "$CLI" probe --json
+	max=$(cat /proc/sys/kernel/pid_max)
+	json_check "probe --json parses, pid_max $max" "$T/out" \
+		"d['pid_max'] == $max and 0 <= d['last_pid'] < d['pid_max'] and 'ghost' in d['strategies']"
+	getlast
+	expect_exit 0 "estimate --json" "$CLI" estimate $((L + 1000)) --json
+	json_check "estimate --json parses" "$T/out" "isinstance(d, dict) and len(d) > 0"
+}
+
+exec_tests() {
+	getlast; n=$(( L + 100 ))
+	expect_exit 0 "exec --pid $n" "$CLI" exec --pid "$n" -- sh -c 'echo $$'
+	read -r got < "$T/out"
+	[ "$got" = "$n" ] && ok "exec --pid $n ran as $got" || bad "exec --pid $n ran as '$got'"
+	getlast; n=$(( L + 300 ))
+	expect_exit 0 "exec --min $n" "$CLI" exec --min "$n" -- sh -c 'echo $$'
+	read -r got < "$T/out"
+	[ "${got:-0}" -ge "$n" ] 2>/dev/null && ok "exec --min $n ran as $got" || bad "exec --min $n ran as '$got'"
+	getlast; n=$(( L + 10 ))
+	expect_exit 7 "exec forwards the exit status" "$CLI" exec --pid "$n" -- sh -c 'exit 7'
+	getlast; n=$(( L + 10 ))
+	expect_exit 143 "exec forwards death by SIGTERM" "$CLI" exec --pid "$n" -- sh -c 'kill -TERM $$'
+	getlast; n=$(( L + 10 ))
+	expect_exit 127 "exec of a missing command" "$CLI" exec --pid "$n" -- /nonexistent/cmd
+}
+
+next_tests() {
+	getlast; n=$(( L + 200 ))
+	expect_exit 0 "next $n" "$CLI" next "$n"
+	# The next fork in this idle namespace is the one for sh.
+	sh -c 'echo $$' > "$T/out"
+	read -r got < "$T/out"
+	[ "$got" = "$n" ] && ok "after next $n a fork got $got" || bad "after next $n a fork got '$got'"
+}
+
+burn_tests() {
+	getlast; before=$L
+	expect_exit 0 "burn 1000 --json" "$CLI" burn 1000 --json
+	getlast; after=$L
+	json_check "burn --json has the keys" "$T/out" \
+		"all(k in d for k in ('strategy','threads','count','seconds','pids_per_sec')) and d['count'] == 1000 and d['threads'] >= 1 and d['pids_per_sec'] > 0"
+	# One fork by the shell to run the CLI, then exactly 1000.
+	[ $((after - before)) = 1001 ] && ok "burn moved the cursor by $((after - before))" \
+		|| bad "burn 1000 moved the cursor by $((after - before))"
+	expect_exit 0 "burn 500 --strategy fork" "$CLI" burn 500 --strategy fork --quiet
+}
+
+usage_tests
+probe_tests
+exec_tests
+next_tests
+burn_tests
+runtime_tests
+rm -rf "$T"
+echo "cli: $pass passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,37 @@
+/* hygiene.h - snapshot the process state a library call must leave as it was, and compare. */
+#ifndef PC_TEST_HYGIENE_H
+#define PC_TEST_HYGIENE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define HYG_MAX_FD 1024
+
+struct hyg_snap {
+	int tasks;			/* entries of /proc/self/task */
+	int nfds;			/* entries of /proc/self/fd */
+	unsigned char fds[HYG_MAX_FD / 8];	/* which of them */
+	struct rlimit nofile, nproc;
+	sigset_t mask;
+	sigset_t pending;
+};
+
+/*
+ * Install the SIGCHLD recorder (SA_SIGINFO) and make us a child subreaper, so
+ * an orphan of a library helper becomes our child and shows up. Call once.
+ */
+void hyg_init(void);
+/* Take a snapshot (cmocka asserts on read errors). */
+void hyg_take(struct hyg_snap *s);
+/* A child the test made itself: its SIGCHLD is expected. */
+void hyg_own(pid_t pid);
+/*
+ * Assert nothing is left behind since `before`: threads, fds, limits, signal
+ * mask, pending signals, children (the test must have reaped its own), and no
+ * SIGCHLD from a process the test did not make.
+ */
+void hyg_check(const struct hyg_snap *before);
+
+#endif /* PC_TEST_HYGIENE_H */

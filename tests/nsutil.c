@@ -1,0 +1,254 @@
+/* nsutil.c - helpers for tests that run inside a private PID namespace. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hygiene.h"
+#include "nsutil.h"
+
+struct pidcycle_info ns_info = { .sz = sizeof(struct pidcycle_info) };
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = 0;
+	return 0;
+}
+
+pid_t ns_last(void)
+{
+	char buf[128];
+	const char *p;
+
+	if (!read_file("/proc/sys/kernel/ns_last_pid", buf, sizeof(buf)))
+		return atoi(buf);
+	/* The 5th field of /proc/loadavg is the same cursor. */
+	assert_int_equal(read_file("/proc/loadavg", buf, sizeof(buf)), 0);
+	p = strrchr(buf, ' ');
+	assert_non_null(p);
+	return atoi(p + 1);
+}
+
+pid_t ns_pid_max(void)
+{
+	char buf[32];
+
+	assert_int_equal(read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
+	return atoi(buf);
+}
+
+static int write_file(const char *path, long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), len, err = 0;
+
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld", v);
+	if (write(fd, buf, len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+bool ns_pid_max_private(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
+int ns_set_pid_max(pid_t v)
+{
+	return write_file("/proc/sys/kernel/pid_max", v);
+}
+
+static unsigned long long cap_eff(void)
+{
+	char buf[4096];
+	const char *p;
+
+	assert_int_equal(read_file("/proc/self/status", buf, sizeof(buf)), 0);
+	p = strstr(buf, "CapEff:");
+	assert_non_null(p);
+	return strtoull(p + 7, NULL, 16);
+}
+
+bool ns_privileged(void)
+{
+	return cap_eff() & (1ull << 21 | 1ull << 40);
+}
+
+bool ns_no_caps(void)
+{
+	return cap_eff() == 0;
+}
+
+bool ns_has(enum pidcycle_strategy s)
+{
+	return ns_info.strategies & (1u << s);
+}
+
+void ns_need(enum pidcycle_strategy s)
+{
+	if (ns_has(s))
+		return;
+	print_message("[ SKIP-WHY ] strategy %s is not usable here (%s)\n",
+		      pidcycle_strategy_name(s),
+		      ns_privileged() ? "kernel feature missing"
+				      : "needs CAP_SYS_ADMIN/CAP_CHECKPOINT_RESTORE");
+	skip();
+}
+
+enum pidcycle_strategy ns_fast_burner(void)
+{
+	static const enum pidcycle_strategy order[] = {
+		PIDCYCLE_GHOST, PIDCYCLE_THREAD, PIDCYCLE_VFORK, PIDCYCLE_FORK,
+	};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (ns_has(order[i]))
+			return order[i];
+	fail_msg("no burner strategy in the probe's mask 0x%x", ns_info.strategies);
+	return PIDCYCLE_FORK;
+}
+
+/* Does any task use `pid` as its pgid or sid? (/proc/<p>/stat fields 5, 6) */
+static bool used_as_group(pid_t pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool used = false;
+
+	assert_non_null(d);
+	while (!used && (e = readdir(d))) {
+		char path[300], buf[512];
+		const char *p;
+		int pgrp, sid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (read_file(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
+			continue;
+		if (sscanf(p + 2, "%*c %*d %d %d", &pgrp, &sid) == 2)
+			used = pgrp == pid || sid == pid;
+	}
+	closedir(d);
+	return used;
+}
+
+bool ns_pid_free(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	/* /proc/<tid> resolves for threads too, though readdir hides them. */
+	return access(path, F_OK) && !used_as_group(pid);
+}
+
+void ns_move_last(pid_t last)
+{
+	pid_t now = ns_last();
+
+	if (now == last)
+		return;
+	if (ns_info.ns_last_pid_writable &&
+	    !write_file("/proc/sys/kernel/ns_last_pid", last)) {
+		assert_int_equal(ns_last(), last);
+		return;
+	}
+	assert_true(last > now);
+	assert_int_equal(pidcycle_burn((uint64_t)(last - now), NULL, NULL), 0);
+	assert_int_equal(ns_last(), last);
+}
+
+void ns_child_exit_if(pid_t want)
+{
+	_exit(syscall(SYS_getpid) == want ? 0 : 3);
+}
+
+int ns_reap(pid_t pid)
+{
+	int st = 0;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &st, __WALL);
+	while (r < 0 && errno == EINTR);
+	assert_int_equal(r, pid);
+	return st;
+}
+
+void ns_reap_ok(pid_t pid)
+{
+	int st = ns_reap(pid);
+
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("child %d: wait status 0x%x (exit 3 = wrong PID seen by the child)",
+			 (int)pid, st);
+}
+
+/* Children listed in /proc/self/task/<tid>/children, killed by PID. */
+static void kill_children(void)
+{
+	char buf[4096], *p, *end;
+
+	if (read_file("/proc/thread-self/children", buf, sizeof(buf)))
+		return;
+	for (p = buf;; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (v > 1)
+			kill((pid_t)v, SIGKILL);
+	}
+}
+
+void ns_reap_leftovers(void)
+{
+	kill_children();
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+}
+
+void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
+{
+	PIDCYCLE_OPTS(o, .strategy = s);
+	pid_t r = pidcycle_fork_at(target, &o);
+
+	if (r == 0)
+		ns_child_exit_if(target);
+	hyg_own(r);
+	if (r > 0)
+		ns_reap_ok(r);
+	if (r != target)
+		fail_msg("pidcycle_fork_at(%d, %s) = %d (last_pid now %d)",
+			 (int)target, pidcycle_strategy_name(s), (int)r,
+			 (int)ns_last());
+}

@@ -1,0 +1,52 @@
+/* nsutil.h - helpers for tests that run inside a private PID namespace. */
+#ifndef PC_TEST_NSUTIL_H
+#define PC_TEST_NSUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pidcycle.h"
+
+/* What pidcycle_probe() said in the group setup. */
+extern struct pidcycle_info ns_info;
+
+/* The namespace's last PID, read straight from /proc (no library). */
+pid_t ns_last(void);
+/* /proc/sys/kernel/pid_max of this namespace. */
+pid_t ns_pid_max(void);
+/* Does this kernel keep pid_max per PID namespace (6.14+)? */
+bool ns_pid_max_private(void);
+/* Write pid_max (root in the namespace); 0 or -errno. */
+int ns_set_pid_max(pid_t v);
+/* Effective CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE. */
+bool ns_privileged(void);
+/* No capability at all (the setpriv run). */
+bool ns_no_caps(void);
+/* Is `s` usable according to the probe? */
+bool ns_has(enum pidcycle_strategy s);
+/* Skip the current test (with a printed reason) unless `s` is usable. */
+void ns_need(enum pidcycle_strategy s);
+/* The fastest usable burner (ghost, thread, vfork, fork). */
+enum pidcycle_strategy ns_fast_burner(void);
+/* Is nothing in this namespace using the number (pid, tid, pgid, sid)? */
+bool ns_pid_free(pid_t pid);
+/* Move the cursor so that last == `last` (write if allowed, else burn). */
+void ns_move_last(pid_t last);
+
+/*
+ * pidcycle_fork_at(target) with strategy s: the parent must get exactly
+ * target and the child must see getpid() == target (it _exits, status 0).
+ */
+void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s);
+
+/* The child's side of a fork: exit 0 if our PID is `want`, 3 if not. */
+void ns_child_exit_if(pid_t want) __attribute__((noreturn));
+/* Reap `pid` and return its wait status (asserts it was our child). */
+int ns_reap(pid_t pid);
+/* Reap `pid` and assert it exited with status 0. */
+void ns_reap_ok(pid_t pid);
+/* Kill (by PID) and reap every child still around: cleanup after a failure. */
+void ns_reap_leftovers(void);
+
+#endif /* PC_TEST_NSUTIL_H */

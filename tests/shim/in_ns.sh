@@ -1,0 +1,41 @@
+#!/bin/sh
+# in_ns.sh - runs as root and PID 1 of a private PID namespace: set up, then one command.
+# Usage: in_ns.sh PID_MAX|- FORKER(0|1) AS(nobody|userns|root) command...
+#   nobody: uid 65534 without capabilities; userns: that, then root of a new
+#   user namespace (CRIU's rootless setup: every capability but over PIDs);
+#   root: as is, privileged. The command's exit code is ours.
+pid_max=$1 forker=$2 as=$3
+shift 3
+drop() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$@"
+}
+if [ "$pid_max" != - ]; then
+	# Only since 6.14 is pid_max per namespace; before, this would change
+	# the whole machine's. Exit 77: skip.
+	IFS=. read -r major minor _ <<-EOF
+	$(uname -r)
+	EOF
+	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "${minor%%[!0-9]*}" -ge 14 ]; } ||
+		exit 77
+	echo "$pid_max" > /proc/sys/kernel/pid_max || exit 99
+fi
+if [ "$as" = userns ] && ! drop unshare -Ur true 2> /dev/null; then
+	exit 77	# no unprivileged user namespaces here: skip
+fi
+fpid=
+if [ "$forker" = 1 ]; then
+	# Someone else taking numbers all the time: the races the shim must win.
+	drop sh -c 'while :; do /bin/true; done' &
+	fpid=$!
+	sleep 0.2
+fi
+case $as in
+nobody) drop "$@" ;;
+userns) drop unshare -Ur "$@" ;;
+root) "$@" ;;
+*) echo "in_ns.sh: bad AS $as" >&2; false ;;
+esac
+rc=$?
+[ -n "$fpid" ] && kill "$fpid"
+exit $rc

@@ -1,0 +1,435 @@
+/* pidcycle.c - the pidcycle command: probe, next, exec, burn and estimate over libpidcycle. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pidcycle.h"
+#include "cli_parse.h"
+#include "cli_progress.h"
+#include "cli_report.h"
+#include "cli_signal.h"
+
+#define EXIT_USAGE 2
+
+/* Option bits, to check each command takes only its own options. */
+enum {
+	O_JSON = 1 << 0, O_STRATEGY = 1 << 1, O_THREADS = 1 << 2,
+	O_TIMEOUT = 1 << 3, O_MAX_BURN = 1 << 4, O_PROGRESS = 1 << 5,
+	O_QUIET = 1 << 6, O_PID = 1 << 7, O_MIN = 1 << 8, O_NO_WAIT = 1 << 9,
+	O_HELP = 1 << 10, O_VERSION = 1 << 11,
+};
+#define O_COMMON (O_STRATEGY | O_THREADS | O_TIMEOUT | O_MAX_BURN | \
+		  O_PROGRESS | O_QUIET)
+
+struct cli {
+	const struct command *cmd;
+	unsigned int seen;		/* O_* given */
+	enum pidcycle_strategy strategy;
+	unsigned int threads, timeout_ms;
+	uint64_t max_burn;
+	pid_t target;			/* exec --pid / --min */
+	char **args;			/* operands (exec: CMD [ARG...]) */
+	int nargs;
+	struct cli_progress progress;
+};
+
+struct command {
+	const char *name;
+	unsigned int options;		/* O_* allowed */
+	int operands;			/* exact count; -1: CMD [ARG...] */
+	int (*run)(struct cli *c);
+};
+
+static const char usage_text[] =
+	"usage: pidcycle probe [--json]\n"
+	"       pidcycle next PID [OPTIONS]\n"
+	"       pidcycle exec (--pid PID | --min PID) [OPTIONS] [--no-wait] -- CMD [ARG...]\n"
+	"       pidcycle burn COUNT [OPTIONS] [--json]\n"
+	"       pidcycle estimate PID [--json]\n"
+	"       pidcycle --help | --version\n"
+	"OPTIONS: --strategy NAME  --threads N  --timeout SECONDS  --max-burn COUNT\n"
+	"         --progress | --quiet\n"
+	"strategies: auto settid lastpid ghost thread vfork fork\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+/* One line saying what is wrong, then the usage; exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pidcycle: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+static void bad_number(const char *what, const char *s, int err)
+{
+	if (err == -ERANGE)
+		usage_error("%s out of range: '%s'", what, s);
+	usage_error("%s is not a decimal number: '%s'", what, s);
+}
+
+static pid_t want_pid(const char *what, const char *s)
+{
+	pid_t pid = 0;
+	int ret = cli_parse_pid(s, &pid);
+
+	if (ret < 0)
+		bad_number(what, s, ret);
+	return pid;
+}
+
+static void want_strategy(struct cli *c, const char *s)
+{
+	int ret = pidcycle_strategy_parse(s);
+
+	if (ret < 0)
+		usage_error("unknown strategy '%s'", s);
+	c->strategy = (enum pidcycle_strategy)ret;
+}
+
+/* --threads, --timeout, --max-burn. */
+static void want_limit(struct cli *c, int opt, const char *s)
+{
+	int ret;
+
+	if (opt == O_THREADS && (ret = cli_parse_threads(s, &c->threads)) < 0)
+		usage_error("--threads must be 1..1024, not '%s'", s);
+	if (opt == O_TIMEOUT &&
+	    (ret = cli_parse_seconds(s, &c->timeout_ms)) < 0)
+		usage_error("--timeout must be decimal seconds, 0 < SECONDS <= 4294967, not '%s'", s);
+	if (opt == O_MAX_BURN && (ret = cli_parse_count(s, &c->max_burn)) < 0)
+		bad_number("--max-burn", s, ret);
+}
+
+static const char *option_name(int opt);
+
+static void take_option(struct cli *c, int opt)
+{
+	if (c->seen & opt && opt != O_HELP && opt != O_VERSION)
+		usage_error("--%s given twice", option_name(opt));
+	c->seen |= (unsigned int)opt;
+	if (opt == O_STRATEGY)
+		want_strategy(c, optarg);
+	else if (opt & (O_THREADS | O_TIMEOUT | O_MAX_BURN))
+		want_limit(c, opt, optarg);
+	else if (opt & (O_PID | O_MIN))
+		c->target = want_pid(opt == O_PID ? "--pid" : "--min", optarg);
+}
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, O_JSON },
+	{ "strategy", required_argument, NULL, O_STRATEGY },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "max-burn", required_argument, NULL, O_MAX_BURN },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "quiet", no_argument, NULL, O_QUIET },
+	{ "pid", required_argument, NULL, O_PID },
+	{ "min", required_argument, NULL, O_MIN },
+	{ "no-wait", no_argument, NULL, O_NO_WAIT },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *option_name(int opt)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+/* Options after the command word; exec stops at CMD ("+"), the rest permute. */
+static void parse_options(struct cli *c, int argc, char **argv)
+{
+	const char *optstring = c->cmd->operands < 0 ? "+:h" : ":h";
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, optstring, long_opts, NULL)) != -1) {
+		if (opt == ':')
+			usage_error("%s needs a value", argv[optind - 1]);
+		if (opt == '?')
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		if (opt == 'h')
+			opt = O_HELP;
+		take_option(c, opt);
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+}
+
+static void check_options(const struct cli *c)
+{
+	unsigned int extra = c->seen & ~(c->cmd->options | O_HELP | O_VERSION);
+
+	if (extra)
+		usage_error("%s does not take --%s", c->cmd->name,
+			    option_name((int)(extra & -extra)));
+	if ((c->seen & O_PROGRESS) && (c->seen & O_QUIET))
+		usage_error("--progress and --quiet exclude each other");
+	if (c->cmd->operands >= 0 && c->nargs != c->cmd->operands)
+		usage_error("%s takes %d operand%s", c->cmd->name,
+			    c->cmd->operands, c->cmd->operands == 1 ? "" : "s");
+	if (c->cmd->operands < 0 && !(c->seen & (O_PID | O_MIN)))
+		usage_error("exec needs --pid PID or --min PID");
+	if ((c->seen & O_PID) && (c->seen & O_MIN))
+		usage_error("--pid and --min exclude each other");
+	if (c->cmd->operands < 0 && c->nargs == 0)
+		usage_error("exec needs a command after --");
+}
+
+/* Library options from the command line; the callback always runs so that
+ * a stop signal cancels the call (-ECANCELED). */
+static struct pidcycle_opts lib_opts(struct cli *c)
+{
+	PIDCYCLE_OPTS(o, .strategy = c->strategy, .threads = c->threads,
+		      .timeout_ms = c->timeout_ms, .max_burn = c->max_burn,
+		      .progress = cli_progress_cb, .progress_arg = &c->progress,
+		      .progress_ms = 50);
+	return o;
+}
+
+/* Set up for a call that may take long: block stop signals, prepare the bar. */
+static void start_long(struct cli *c, bool forward)
+{
+	int ret = cli_sig_init(forward);
+
+	if (ret < 0) {
+		cli_error("signals", ret, false);
+		exit(EXIT_FAILURE);
+	}
+	cli_progress_init(&c->progress, c->seen & O_PROGRESS);
+}
+
+/* After a long call: 128+N if signal N asked to stop (even if the call had
+ * just finished), 1 with a message if it failed, else 0. */
+static int end_long(struct cli *c, int ret, const char *what, bool pid_call)
+{
+	int sig;
+
+	cli_progress_clear(&c->progress);
+	sig = cli_sig_stop();
+	if (sig)
+		return 128 + sig;
+	if (ret < 0) {
+		cli_error(what, ret, pid_call);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int run_probe(struct cli *c)
+{
+	struct pidcycle_info info = { .sz = sizeof(info) };
+	int ret = pidcycle_probe(&info);
+
+	if (ret < 0) {
+		cli_error("probe", ret, false);
+		return EXIT_FAILURE;
+	}
+	cli_print_probe(&info, c->seen & O_JSON);
+	return 0;
+}
+
+static int run_estimate(struct cli *c)
+{
+	struct pidcycle_estimate est = { .sz = sizeof(est) };
+	pid_t pid = want_pid("PID", c->args[0]);
+	PIDCYCLE_OPTS(o);
+	char what[48];
+	int ret = pidcycle_estimate(pid, &o, &est);
+
+	if (ret < 0) {
+		snprintf(what, sizeof(what), "estimate PID %d", (int)pid);
+		cli_error(what, ret, true);
+		return EXIT_FAILURE;
+	}
+	cli_print_estimate(&est, c->seen & O_JSON);
+	return 0;
+}
+
+/* Silent on success, like other set-style commands. */
+static int run_next(struct cli *c)
+{
+	pid_t pid = want_pid("PID", c->args[0]);
+	struct pidcycle_opts o;
+	char what[48];
+	int ret;
+
+	start_long(c, false);
+	o = lib_opts(c);
+	ret = pidcycle_set_next(pid, &o);
+	snprintf(what, sizeof(what), "set next PID %d", (int)pid);
+	return end_long(c, ret, what, true);
+}
+
+static int run_burn(struct cli *c)
+{
+	struct pidcycle_stats st = { .sz = sizeof(st) };
+	struct pidcycle_opts o;
+	uint64_t count = 0;
+	char what[48];
+	int ret = cli_parse_count(c->args[0], &count);
+
+	if (ret < 0)
+		bad_number("COUNT", c->args[0], ret);
+	start_long(c, false);
+	o = lib_opts(c);
+	ret = pidcycle_burn(count, &o, &st);
+	snprintf(what, sizeof(what), "burn %llu PIDs", (unsigned long long)count);
+	ret = end_long(c, ret, what, false);
+	if (ret == 0 && ((c->seen & O_JSON) || !(c->seen & O_QUIET)))
+		cli_print_burn(&st, c->seen & O_JSON);
+	return ret;
+}
+
+/* In the new child: become CMD, or fail like env(1) does (127/126). */
+static void __attribute__((noreturn)) exec_cmd(struct cli *c)
+{
+	char msg[512];
+	int err, len;
+
+	cli_progress_clear(&c->progress);
+	cli_sig_child();
+	execvp(c->args[0], c->args);
+	err = errno;
+	/* snprintf+write: no stdio lock that another thread may have held. */
+	len = snprintf(msg, sizeof(msg), "pidcycle: %s: %s\n", c->args[0],
+		       strerror(err));
+	if (len > 0 && write(STDERR_FILENO, msg, (size_t)len) < 0)
+		len = 0;
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+static int exec_failed(struct cli *c, pid_t ret)
+{
+	char what[48];
+
+	snprintf(what, sizeof(what), "fork at PID %s%d",
+		 c->seen & O_MIN ? ">= " : "", (int)c->target);
+	return end_long(c, ret, what, true);
+}
+
+/* --no-wait: print the PID and leave; a stop signal that came meanwhile is
+ * passed on, since nobody will be there to forward it later. */
+static int exec_no_wait(pid_t child)
+{
+	int sig = cli_sig_stop();
+
+	if (sig) {
+		kill(child, sig);
+		return 128 + sig;
+	}
+	printf("%d\n", (int)child);
+	return 0;
+}
+
+static int run_exec(struct cli *c)
+{
+	struct pidcycle_opts o;
+	pid_t child;
+	int ret;
+
+	start_long(c, true);
+	o = lib_opts(c);
+	if (c->seen & O_MIN)
+		child = pidcycle_fork_min(c->target, &o);
+	else
+		child = pidcycle_fork_at(c->target, &o);
+	if (child == 0)
+		exec_cmd(c);
+	if (child < 0)
+		return exec_failed(c, child);
+	c->progress.drawn = false;	/* the child erased it, before CMD ran */
+	if (c->seen & O_NO_WAIT)
+		return exec_no_wait(child);
+	ret = cli_sig_wait(child);
+	if (ret < 0) {
+		cli_error("wait", ret, false);
+		return EXIT_FAILURE;
+	}
+	return ret;
+}
+
+static const struct command commands[] = {
+	{ "probe", O_JSON, 0, run_probe },
+	{ "next", O_COMMON, 1, run_next },
+	{ "exec", O_COMMON | O_PID | O_MIN | O_NO_WAIT, -1, run_exec },
+	{ "burn", O_COMMON | O_JSON, 1, run_burn },
+	{ "estimate", O_JSON, 1, run_estimate },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* A full disk or closed pipe must not look like success. */
+static int flush_stdout(int ret)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return ret;
+	cli_error("standard output", errno ? -errno : -EIO, false);
+	return ret ? ret : EXIT_FAILURE;
+}
+
+static int help_or_version(unsigned int seen)
+{
+	if (seen & O_HELP)
+		usage(stdout);
+	else
+		printf("pidcycle %d.%d\n", PIDCYCLE_VERSION_MAJOR,
+		       PIDCYCLE_VERSION_MINOR);
+	return flush_stdout(0);
+}
+
+/* `pidcycle --help`, `pidcycle -h` or `pidcycle --version` alone. */
+static int top_level(const char *arg)
+{
+	if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+		return help_or_version(O_HELP);
+	if (strcmp(arg, "--version") == 0)
+		return help_or_version(O_VERSION);
+	if (arg[0] == '-')
+		usage_error("unknown option '%s'", arg);
+	usage_error("unknown command '%s'", arg);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .strategy = PIDCYCLE_AUTO };
+
+	if (argc < 2)
+		usage_error("no command given");
+	c.cmd = find_command(argv[1]);
+	if (!c.cmd)
+		return top_level(argv[1]);
+	parse_options(&c, argc - 1, argv + 1);
+	if (c.seen & (O_HELP | O_VERSION))
+		return help_or_version(c.seen);
+	check_options(&c);
+	return flush_stdout(c.cmd->run(&c));
+}
