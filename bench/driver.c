@@ -1,4 +1,4 @@
-/* driver.c - in-process benchmark driver: times pidcycle calls where a process-level timer is too coarse. */
+/* driver.c - in-process bench driver: times pidcycle calls where a process timer is too coarse. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

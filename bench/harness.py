@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402
 
@@ -31,19 +32,20 @@ ENV_HOSTMAX = "PIDCYCLE_BENCH_HOST_PID_MAX"
 LAST_PID = "/proc/sys/kernel/ns_last_pid"
 PID_MAX = "/proc/sys/kernel/pid_max"
 SLOW = ("fork", "vfork")        # the far distance and the lap would take many minutes
+# Steering reps alternate burn-first / reach-first inside the driver: keep them even.
 
 # Counts are chosen so that each measurement takes about two seconds at the rates in DESIGN.md.
 PROFILES = {
-    "full": dict(warmup=1, runs=5, reps=3,
+    "full": dict(warmup=1, runs=3, reps=3,
                  counts={"fork": 5000, "vfork": 30000, "thread": 40000, "ghost": 300000},
                  heap_mb=1024, heap_counts={"fork": 60, "vfork": 20000}, exact_calls=2000,
                  distances=[("100", 100), ("10k", 10000), ("1M", 1000000), ("lap", None)],
-                 pid_max=None, steer_reps=2),
+                 pid_max=None, steer_reps=4),
     "quick": dict(warmup=0, runs=2, reps=1,
                   counts={"fork": 300, "vfork": 5000, "thread": 8000, "ghost": 50000},
                   heap_mb=1024, heap_counts={"fork": 15, "vfork": 3000}, exact_calls=300,
                   distances=[("100", 100), ("10k", 10000), ("50k", 50000), ("lap", None)],
-                  pid_max=65536, steer_reps=1),
+                  pid_max=65536, steer_reps=2),
 }
 
 
@@ -324,8 +326,8 @@ class Bench:
         after = read_int(LAST_PID)
         e.update({"rc": rc, "seconds": secs, "cursor_after": after,
                   "distance": dist if dist is not None else None})
-        if dist is None:
-            e["distance"] = (read_int(PID_MAX) - 300) - 1
+        if dist is None:  # a lap: the predictor's count of free numbers, else the geometry
+            e["distance"] = (e.get("estimate") or {}).get("distance") or read_int(PID_MAX) - 300
         if who != "peer":
             e["hit"] = after == t - 1
         if rc != 0:
@@ -350,8 +352,10 @@ class Bench:
                     continue
                 rows.append(self.reach(who, label, dist))
                 log(f"target {who} {label}: {report.target_cell(rows[-1])}")
-                if label == far[0] and who in ("thread", "ghost"):
-                    cli.append(self.cli_steer(who, dist, rows[-1]))
+                # `burn` of the same count beside the far hop, and beside ghost's lap.
+                if (label == far[0] and who in ("thread", "ghost")) or \
+                        (dist is None and who == "ghost"):
+                    cli.append(self.cli_steer(who, rows[-1]["distance"], rows[-1]))
         self.res["target"] = rows
         self.res.setdefault("steering", {})["cli"] = cli
 
@@ -361,7 +365,8 @@ class Bench:
                                   "--json"], True, cwd=self.tmp)
         if rc != 0:
             self.error(f"cli burn {strategy} {dist}", err or out)
-        return {"strategy": strategy, "distance": dist, "burn_seconds": secs if rc == 0
+        return {"strategy": strategy, "distance": dist, "label": reached.get("label"),
+                "burn_seconds": secs if rc == 0
                 else None, "next_seconds": reached.get("seconds") if not reached.get(
                     "error") else None, "burn_json": last_json(out)}
 

@@ -65,10 +65,13 @@ def hyper_rate(res, strategy, threads):
 
 
 def steering(res, strategy, threads):
+    """Total reach time / total burn time over the reps. The driver alternates which of the
+    two goes first, so with an even number of reps neither side always runs second."""
     for e in res.get("steering", {}).get("driver", []):
         if (e.get("strategy"), e.get("threads")) == (strategy, threads) \
-                and not e.get("error"):
-            return median([r.get("ratio") for r in e.get("reps", [])])
+                and not e.get("error") and e.get("reps"):
+            return ratio(sum(r["next_seconds"] for r in e["reps"]),
+                         sum(r["burn_seconds"] for r in e["reps"]))
     return None
 
 
@@ -194,7 +197,8 @@ def md_exact(res):
                 rows.append((e["strategy"], call, fmt(c["median_us"], " µs"),
                              fmt(c["p90_us"], " µs"), fmt(fw, " µs"),
                              c.get("calls", "")))
-    return table(["strategy", "call", "median", "p90", "plain fork+waitpid (median)", "calls"], rows)
+    return table(["strategy", "call", "median", "p90", "plain fork+waitpid (median)", "calls"],
+                 rows)
 
 
 def target_cell(e):
@@ -233,16 +237,18 @@ def md_steering(res):
                          "", "", e.get("message", "error")))
             continue
         reps = e.get("reps", [])
-        rows.append(("in-process", e["strategy"], e["threads"], f"{e['distance']:,}",
-                     fmt_secs(median([r["burn_seconds"] for r in reps])),
-                     fmt_secs(median([r["next_seconds"] for r in reps])),
-                     fmt(median([r["ratio"] for r in reps]))))
+        rows.append((f"in-process, {len(reps)} reps", e["strategy"], e["threads"],
+                     f"{e['distance']:,}",
+                     fmt_secs(statistics.mean([r["burn_seconds"] for r in reps])),
+                     fmt_secs(statistics.mean([r["next_seconds"] for r in reps])),
+                     fmt(steering(res, e["strategy"], e["threads"]))))
     for e in res.get("steering", {}).get("cli", []):
-        rows.append(("CLI", e["strategy"], "default", f"{e['distance']:,}",
+        lap = " (lap)" if e.get("label") == "lap" else ""
+        rows.append(("CLI, 1 run", e["strategy"], "default", f"{e['distance']:,}{lap}",
                      fmt_secs(e.get("burn_seconds")), fmt_secs(e.get("next_seconds")),
                      fmt(ratio(e.get("next_seconds"), e.get("burn_seconds")))))
-    return table(["timer", "strategy", "workers", "distance", "burn", "reach target",
-                  "ratio"], rows)
+    return table(["timer", "strategy", "workers", "distance", "burn (mean)",
+                  "reach target (mean)", "ratio"], rows)
 
 
 def markdown(res):

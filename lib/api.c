@@ -45,9 +45,7 @@ static void learn(const struct pc_run *r)
 	double dt = pc_now() - r->t0;
 
 	if (r->burnt >= 10000 && dt > 0.01)
-		pc_rate_learn(r->strategy, r->o->threads ? r->o->threads
-							 : pc_default_threads(),
-			      r->burnt / dt);
+		pc_rate_learn(r->strategy, r->workers, r->burnt / dt);
 }
 
 /* ---- burning towards a target ----------------------------------------- */
@@ -216,8 +214,7 @@ int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 		return err;
 	err = pc_burn_n(&r, count);
 	out.strategy = r.strategy;
-	out.threads = r.o->threads ? r.o->threads :
-		      count < 20000 ? 1 : pc_default_threads();
+	out.threads = r.workers;
 	out.burnt = r.burnt;
 	out.seconds = pc_now() - r.t0;
 	out.pids_per_sec = out.seconds > 0 ? r.burnt / out.seconds : 0;

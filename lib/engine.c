@@ -86,6 +86,7 @@ static int64_t burn(struct pc_run *r, uint64_t n, uint64_t hop)
 		if (err)
 			return err;
 		started = w;
+		r->workers = w;
 		r->burnt += w;
 	}
 	k = pc_pool_burn(r->pool, n - started);

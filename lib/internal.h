@@ -158,6 +158,7 @@ struct pc_run {
 	const struct pc_opts *o;
 	enum pidcycle_strategy strategy;	/* burner in use */
 	struct pc_pool *pool;		/* started lazily */
+	unsigned int workers;		/* helpers the pool last started */
 	struct pc_cursor cur;
 	pid_t target;
 	double t0;			/* start time */

@@ -1,5 +1,7 @@
 /* integration.c - cmocka tests against the real kernel, run as PID 1 of a private PID namespace. */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -165,6 +167,34 @@ IT_TEST(exact_vfork) { exact_with(PIDCYCLE_VFORK); }
 IT_TEST(exact_fork) { exact_with(PIDCYCLE_FORK); }
 IT_TEST(exact_auto) { exact_with(PIDCYCLE_AUTO); }
 
+/*
+ * glibc caches the TID in struct pthread; fork() refreshes it in the child.
+ * The settid child must see its own TID there too, or pthread_self()-based
+ * calls (affinity, CPU clocks) act on the parent. pthread_getcpuclockid()
+ * encodes that cached TID in the clock id: compare it with a fresh gettid().
+ */
+IT_TEST(settid_child_tid_cache)
+{
+	PIDCYCLE_OPTS(o, .strategy = PIDCYCLE_SETTID);
+	pid_t target, child;
+
+	ns_need(PIDCYCLE_SETTID);
+	target = ns_last() + 7;
+	child = pidcycle_fork_at(target, &o);
+	if (child == 0) {
+		clockid_t mine, fresh;
+
+		if (pthread_getcpuclockid(pthread_self(), &mine))
+			_exit(3);
+		/* The clock of a thread: ~tid << 3 | 6 (MAKE_THREAD_CPUCLOCK). */
+		fresh = (clockid_t)((~(unsigned int)syscall(SYS_gettid) << 3) | 6);
+		_exit(mine == fresh && getpid() == target ? 0 : 4);
+	}
+	assert_int_equal(child, target);
+	hyg_own(child);
+	ns_reap_ok(child);
+}
+
 /* ---- set_next ------------------------------------------------------------ */
 
 static void set_next_with(enum pidcycle_strategy s)
@@ -301,6 +331,7 @@ static int run_all(void)
 		T(probe_sane),
 		T(exact_settid), T(exact_lastpid), T(exact_ghost),
 		T(exact_thread), T(exact_vfork), T(exact_fork), T(exact_auto),
+		T(settid_child_tid_cache),
 		T(set_next_auto), T(set_next_lastpid), T(set_next_ghost),
 		T(set_next_thread), T(set_next_vfork), T(set_next_fork),
 		T(fork_min_ahead_auto), T(fork_min_ahead_ghost),

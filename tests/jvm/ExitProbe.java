@@ -7,6 +7,8 @@ public class ExitProbe {
         if (mode.equals("exit"))
             System.exit(Integer.parseInt(args[1]));
         if (mode.equals("sleep")) {
+            // Proves the JVM itself got SIGTERM (not just the launcher dying of it).
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("hook")));
             // The test signals us after "ready"; a bounded sleep so a lost signal fails, not hangs.
             System.out.println("ready pid=" + ProcessHandle.current().pid());
             System.out.flush();

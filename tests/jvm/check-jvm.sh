@@ -115,8 +115,8 @@ case_signals() {
 	    wait_ready $T/o1 $p; kill -TERM $p; wait $p; echo $? >$T/rc1
 	    $NOBODY $JLAUNCH --pid 6000 $JOPTS -cp $CLASSES ExitProbe sleep >$T/o2 2>$T/e2 & p=$!
 	    wait_ready $T/o2 $p; kill -KILL 6000; wait $p; echo $? >$T/rc2'
-	if [ "$(cat "$T/rc1")" = 143 ] && ! grep -q slept "$T/o1"; then ok "SIGTERM to the parent reaches the JVM: 143"
-	else bad "SIGTERM forwarding: rc=$(cat "$T/rc1"), want 143" "$T/o1" "$T/e1"; fi
+	if [ "$(cat "$T/rc1")" = 143 ] && grep -q hook "$T/o1" && ! grep -q slept "$T/o1"; then ok "SIGTERM to the parent reaches the JVM: 143"
+	else bad "SIGTERM forwarding: rc=$(cat "$T/rc1"), want 143 and the JVM's shutdown hook" "$T/o1" "$T/e1"; fi
 	if [ "$(cat "$T/rc2")" = 137 ] && grep -q "ready pid=6000" "$T/o2"; then ok "JVM killed by SIGKILL: parent exits 137"
 	else bad "SIGKILL status: rc=$(cat "$T/rc2"), want 137 from pid 6000" "$T/o2" "$T/e2"; fi
 }

@@ -1,0 +1,59 @@
+# tests/engine.mk - tests of the unprivileged engine, and the exactness measurement.
+#
+# check-engine  tests/engine*.c as root and as uid 65534 without capabilities,
+#               then tests/seccomp_engine.c (clone3 blocked by a seccomp filter)
+#               the same two ways; each in its own private PID namespace whose
+#               pid_max root lowered to ENGINE_PID_MAX first (6.14+).
+# exactness     bench/exactness.c: 200 seeded targets as uid 65534, idle and
+#               under a background forker; not part of `make check`.
+
+ENGINE_PID_MAX ?= 8000
+EXACTNESS_PID_MAX ?= 20000
+ENGINE_LIBS := $(STLIB) $(LDLIBS_URCU) -lcmocka -lm
+ENGINE_HDRS := include/pidcycle.h lib/internal.h lib/sys.h tests/hygiene.h \
+	tests/nsutil.h tests/engine.h
+ENGINE_UTIL := tests/hygiene.c tests/nsutil.c tests/engine_util.c
+ENGINE_SRCS := tests/engine.c tests/engine_inuse.c tests/engine_limits.c \
+	tests/engine_load.c $(ENGINE_UTIL)
+ENGINE_BIN  := $(B)/tests/engine
+SECCOMP_BIN := $(B)/tests/seccomp_engine
+EXACT_BIN   := $(B)/bench/exactness
+
+$(ENGINE_BIN): $(ENGINE_SRCS) $(ENGINE_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(ENGINE_SRCS) $(ENGINE_LIBS)
+
+$(SECCOMP_BIN): tests/seccomp_engine.c $(ENGINE_UTIL) $(ENGINE_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/seccomp_engine.c $(ENGINE_UTIL) $(ENGINE_LIBS)
+
+$(EXACT_BIN): bench/exactness.c $(ENGINE_UTIL) $(ENGINE_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ bench/exactness.c $(ENGINE_UTIL) $(ENGINE_LIBS)
+
+tests: $(ENGINE_BIN) $(SECCOMP_BIN)
+
+# Like check-integration: every program in a fresh namespace, each run even
+# if an earlier one failed.
+ENGINE_RUN = $(NS_RUN) sh tests/engine_ns.sh $(ENGINE_PID_MAX)
+
+check-engine: $(ENGINE_BIN) $(SECCOMP_BIN)
+	$(Q)fail=0; \
+	for p in $(ENGINE_BIN) $(SECCOMP_BIN); do \
+		echo "== $$p as root (pid_max $(ENGINE_PID_MAX))"; \
+		$(ENGINE_RUN) root $$p || fail=1; \
+		echo "== $$p as uid 65534, no capabilities (pid_max $(ENGINE_PID_MAX))"; \
+		$(call NOBODY_CAN_READ,$$p); \
+		$(ENGINE_RUN) nobody $$p || fail=1; \
+	done; \
+	if [ $$fail = 0 ]; then echo "check-engine: passed"; else echo "check-engine: FAILED" >&2; exit 1; fi
+
+exactness: $(EXACT_BIN)
+	$(Q)$(NS_RUN) sh tests/engine_ns.sh $(EXACTNESS_PID_MAX) nobody $(EXACT_BIN)
+
+CHECKS += check-engine
+
+.PHONY: check-engine exactness

@@ -1,0 +1,195 @@
+/* reliability.c - main and shared helpers of the reliability tests (run as PID 1 of a private PID namespace). */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "reliability.h"
+
+enum rt_outcome rt_fork_at(pid_t target, const struct pidcycle_opts *o,
+			   int *err)
+{
+	pid_t r = pidcycle_fork_at(target, o);
+	int st;
+
+	if (r == 0)
+		ns_child_exit_if(target);
+	if (r < 0) {
+		*err = r;
+		return RT_CLEAN_FAIL;
+	}
+	hyg_own(r);
+	st = ns_reap(r);
+	if (r != target || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return RT_FALSE;
+	return RT_EXACT;
+}
+
+void rt_cursor_is(pid_t last, const char *what)
+{
+	pid_t now = ns_last();
+
+	if (now != last)
+		fail_msg("%s moved the cursor: last_pid %d -> %d", what,
+			 (int)last, (int)now);
+}
+
+void rt_need_root(void)
+{
+	if (getuid() == 0 && ns_privileged())
+		return;
+	print_message("[ SKIP-WHY ] needs root in the namespace (the run as uid 0 covers it)\n");
+	skip();
+}
+
+void rt_need_unprivileged(void)
+{
+	if (!ns_privileged())
+		return;
+	print_message("[ SKIP-WHY ] about the unprivileged path (the run as uid 65534 covers it)\n");
+	skip();
+}
+
+static pid_t saved_pid_max;
+
+bool rt_lower_pid_max(pid_t v)
+{
+	pid_t max = ns_pid_max();
+
+	if (max <= v)
+		return true;
+	if (!ns_pid_max_private() || !ns_privileged() || ns_last() + 1000 >= v)
+		return false;
+	if (ns_set_pid_max(v))
+		return false;
+	if (!saved_pid_max)
+		saved_pid_max = max;
+	return true;
+}
+
+void rt_restore_pid_max(void)
+{
+	if (saved_pid_max)
+		ns_set_pid_max(saved_pid_max);
+	saved_pid_max = 0;
+}
+
+int rt_threads(void)
+{
+	char buf[4096];
+	const char *p;
+	FILE *f = fopen("/proc/self/status", "r");
+	int n = -1;
+
+	assert_non_null(f);
+	while (fgets(buf, sizeof(buf), f))
+		if ((p = strstr(buf, "Threads:")) == buf)
+			n = atoi(p + 8);
+	fclose(f);
+	return n;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (pidcycle_probe(&ns_info)) {
+		/* The faults that hide /proc/sys test the probe itself. */
+		print_message("pidcycle_probe failed here; probe-dependent helpers see an empty mask\n");
+		return 0;
+	}
+	print_message("probe: pid_max %d last_pid %d uid %d strategies 0x%x auto %s\n",
+		      (int)ns_info.pid_max, (int)ns_info.last_pid, (int)getuid(),
+		      ns_info.strategies,
+		      pidcycle_strategy_name(ns_info.auto_strategy));
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rt_restore_pid_max();
+	return 0;
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	ns_reap_leftovers();
+	return 0;
+}
+
+#define T(f) cmocka_unit_test_teardown(f, test_teardown)
+
+static int run_group(const char *name, const struct CMUnitTest *t, size_t n)
+{
+	const char *filter = getenv("PIDCYCLE_TEST_FILTER");
+	static char full[96];
+
+	snprintf(full, sizeof(full), "%s-uid%d%s", name, (int)getuid(),
+		 ns_privileged() ? "-privileged" : "");
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
+	hyg_init();
+	return _cmocka_run_group_tests(full, t, n, group_setup, group_teardown);
+}
+
+static int run_all(const char *which)
+{
+	static const struct CMUnitTest tests[] = {
+		T(input_bad_pids), T(input_below_floor), T(input_in_use),
+		T(input_null), T(input_opts_size), T(input_opts_values),
+		T(input_strategy_denied),
+		T(fault_hidepid), T(fault_sys_ro), T(fault_no_lastpid),
+		T(fault_no_sysctl), T(fault_nproc), T(fault_nofile),
+		T(conc_many_threads), T(conc_threads_fork_at),
+		T(conc_two_procs_different), T(conc_two_procs_same),
+		/* Last: it changes pid_max while it runs. */
+		T(fault_pid_max_lowered),
+	};
+	static const struct CMUnitTest load[] = { T(load_forker) };
+
+	if (which && !strcmp(which, "load"))
+		return run_group("reliability-load", load, 1);
+	return run_group("reliability", tests, sizeof(tests) / sizeof(tests[0]));
+}
+
+/*
+ * PID 1 stays a plain reaper and the tests run in its child, so "PID 1" and
+ * "our own PID" are different targets and orphans have somewhere to go.
+ */
+int main(int argc, char **argv)
+{
+	pid_t t;
+	int st = 0;
+
+	if (getpid() != 1) {
+		fprintf(stderr, "reliability: must run as PID 1 of a private PID "
+			"namespace: unshare --pid --fork --mount-proc %s\n", argv[0]);
+		return 2;
+	}
+	t = fork();
+	if (t < 0)
+		return 2;
+	if (t == 0)
+		return run_all(argc > 1 ? argv[1] : NULL) ? 1 : 0;
+	for (;;) {
+		pid_t r = waitpid(-1, &st, __WALL);
+
+		if (r == t)
+			break;
+		if (r < 0 && errno != EINTR)
+			return 2;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

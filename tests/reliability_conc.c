@@ -1,0 +1,278 @@
+/* reliability_conc.c - callers with many threads, concurrent calls from threads and from processes. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "reliability.h"
+
+/* Only a safety net: losing a race costs a lap, cheap with pid_max 30000. */
+#define SAFETY_MS 20000
+#define LAP_PID_MAX 30000
+
+static void cheap_laps(void)
+{
+	if (!rt_lower_pid_max(LAP_PID_MAX))
+		print_message("  note: pid_max %d (could not lower it): a lost race costs a long lap\n",
+			      (int)ns_pid_max());
+}
+
+/* ---- a caller that already runs 20 threads ------------------------------ */
+
+#define SLEEPERS 20
+
+static int sleep_pipe[2];
+
+static void *sleeper(void *arg)
+{
+	char c;
+
+	return read(sleep_pipe[0], &c, 1) < 0 ? arg : NULL;
+}
+
+RT_TEST(conc_many_threads)
+{
+	pthread_t th[SLEEPERS];
+	int base = rt_threads(), err = 0;
+	PIDCYCLE_OPTS(fast, .strategy = ns_fast_burner(), .timeout_ms = SAFETY_MS);
+	PIDCYCLE_OPTS(any, .timeout_ms = SAFETY_MS);
+	pid_t m;
+
+	assert_int_equal(pipe(sleep_pipe), 0);
+	for (int i = 0; i < SLEEPERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, sleeper, NULL), 0);
+	assert_int_equal(rt_threads(), base + SLEEPERS);
+	assert_int_equal(rt_fork_at(ns_last() + 300, &any, &err), RT_EXACT);
+	assert_int_equal(rt_threads(), base + SLEEPERS);
+	assert_int_equal(rt_fork_at(ns_last() + 300, &fast, &err), RT_EXACT);
+	assert_int_equal(rt_threads(), base + SLEEPERS);
+	m = pidcycle_fork_min(ns_last() + 300, &fast);
+	if (m == 0)
+		_exit(0);
+	hyg_own(m);
+	assert_true(m > 0);
+	ns_reap_ok(m);
+	assert_int_equal(pidcycle_burn(100, &fast, NULL), 0);
+	assert_int_equal(rt_threads(), base + SLEEPERS);
+	close(sleep_pipe[1]);
+	for (int i = 0; i < SLEEPERS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	close(sleep_pipe[0]);
+}
+
+/* ---- 4 threads of one process, each its own target ----------------------- */
+
+#define NTHR 4
+
+struct req {
+	pthread_t th;
+	pid_t target;
+	enum pidcycle_strategy s;
+	pid_t got;		/* the call's return */
+	int status;		/* the child's wait status */
+};
+
+/* No cmocka in here: its asserts are for the main thread only. */
+static void *requester(void *arg)
+{
+	struct req *q = arg;
+	PIDCYCLE_OPTS(o, .strategy = q->s, .timeout_ms = SAFETY_MS);
+
+	q->got = pidcycle_fork_at(q->target, &o);
+	if (q->got == 0)
+		_exit((pid_t)syscall(SYS_getpid) == q->target ? 0 : 3);
+	if (q->got > 0)
+		while (waitpid(q->got, &q->status, __WALL) < 0 && errno == EINTR)
+			;
+	return NULL;
+}
+
+/* SIGCHLDs of the requests were blocked: take them, they were ours. */
+static void drain_sigchld(void)
+{
+	const struct timespec zero = { 0, 0 };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (sigtimedwait(&chld, NULL, &zero) == SIGCHLD)
+		;
+}
+
+static void threads_round(enum pidcycle_strategy s, int *exact, int *failed)
+{
+	struct req q[NTHR];
+	pid_t last = ns_last();
+
+	for (int k = 0; k < NTHR; k++) {
+		q[k] = (struct req){ .s = s, .target = last + 500 * (k + 1) };
+		while (!ns_pid_free(q[k].target))
+			q[k].target++;
+	}
+	for (int k = 0; k < NTHR; k++)
+		assert_int_equal(pthread_create(&q[k].th, NULL, requester, &q[k]), 0);
+	for (int k = 0; k < NTHR; k++) {
+		assert_int_equal(pthread_join(q[k].th, NULL), 0);
+		hyg_own(q[k].got);
+		if (q[k].got < 0) {
+			print_message("  thread %d (%s) -> %d: %s\n", k,
+				      pidcycle_strategy_name(s), (int)q[k].target,
+				      strerror(-q[k].got));
+			++*failed;
+			continue;
+		}
+		if (q[k].got != q[k].target || !WIFEXITED(q[k].status) ||
+		    WEXITSTATUS(q[k].status) != 0)
+			fail_msg("FALSE SUCCESS: thread %d wanted %d, got %d (status 0x%x)",
+				 k, (int)q[k].target, (int)q[k].got, q[k].status);
+		++*exact;
+	}
+}
+
+RT_TEST(conc_threads_fork_at)
+{
+	sigset_t chld, old;
+	int base = rt_threads(), exact = 0, failed = 0;
+	const enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
+
+	cheap_laps();
+	/*
+	 * SIGCHLD is blocked in every thread: a rejected candidate's SIGCHLD
+	 * can otherwise reach our recorder in another thread (see the report).
+	 */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, &chld, &old), 0);
+	for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+		threads_round(s[k], &exact, &failed);
+	drain_sigchld();
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+	print_message("  4 threads x 2 rounds: %d exact, %d failed cleanly, 0 false\n",
+		      exact, failed);
+	assert_int_equal(rt_threads(), base);
+	rt_restore_pid_max();
+}
+
+/* ---- two processes ---------------------------------------------------------- */
+
+enum { W_EXACT = 0, W_FAIL = 1, W_FALSE = 2 };
+
+/*
+ * A worker process: fork_at(target); reports the return on `res`, then its
+ * child (if any) holds the number until `hold` reads EOF. Exit: W_*.
+ */
+static void __attribute__((noreturn))
+worker(pid_t target, enum pidcycle_strategy s, int res, int hold)
+{
+	PIDCYCLE_OPTS(o, .strategy = s, .timeout_ms = SAFETY_MS);
+	pid_t r = pidcycle_fork_at(target, &o);
+	int st = 0;
+	char c;
+
+	if (r == 0) {
+		bool right = (pid_t)syscall(SYS_getpid) == target;
+
+		_exit(read(hold, &c, 1) == 0 && right ? 0 : 3);
+	}
+	if (write(res, &r, sizeof(r)) != sizeof(r))
+		_exit(4);
+	if (r < 0)
+		_exit(W_FAIL);
+	while (waitpid(r, &st, __WALL) < 0 && errno == EINTR)
+		;
+	_exit(r == target && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? W_EXACT : W_FALSE);
+}
+
+/* Run two workers; their returns into got[], exit codes into code[]. */
+static void two_workers(const pid_t target[2], enum pidcycle_strategy s,
+			pid_t got[2], int code[2])
+{
+	int res[2], hold[2];
+	pid_t w[2];
+
+	assert_int_equal(pipe(res), 0);
+	assert_int_equal(pipe(hold), 0);
+	for (int k = 0; k < 2; k++) {
+		w[k] = fork();
+		if (w[k] == 0) {
+			close(res[0]);
+			close(hold[1]);
+			worker(target[k], s, res[1], hold[0]);
+		}
+		hyg_own(w[k]);
+		assert_true(w[k] > 0);
+	}
+	close(res[1]);
+	close(hold[0]);
+	/* Both calls returned before any winner lets its number go. */
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(read(res[0], &got[k], sizeof(got[k])), sizeof(got[k]));
+	close(hold[1]);
+	close(res[0]);
+	for (int k = 0; k < 2; k++) {
+		int st = ns_reap(w[k]);
+
+		assert_true(WIFEXITED(st));
+		code[k] = WEXITSTATUS(st);
+		if (code[k] != W_EXACT && code[k] != W_FAIL)
+			fail_msg("worker for %d (%s): exit %d (2 = FALSE SUCCESS)",
+				 (int)target[k], pidcycle_strategy_name(s), code[k]);
+	}
+}
+
+static pid_t free_from(pid_t p)
+{
+	while (!ns_pid_free(p))
+		p++;
+	return p;
+}
+
+RT_TEST(conc_two_procs_different)
+{
+	const enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
+
+	cheap_laps();
+	for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++) {
+		pid_t t[2], got[2];
+		int code[2];
+
+		t[0] = free_from(ns_last() + 1500);
+		t[1] = free_from(t[0] + 1500);
+		two_workers(t, s[k], got, code);
+		print_message("  %s: want %d and %d, got %d and %d\n",
+			      pidcycle_strategy_name(s[k]), (int)t[0], (int)t[1],
+			      (int)got[0], (int)got[1]);
+	}
+	rt_restore_pid_max();
+}
+
+RT_TEST(conc_two_procs_same)
+{
+	const enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
+
+	cheap_laps();
+	for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++) {
+		pid_t t[2], got[2];
+		int code[2], wins;
+
+		t[0] = t[1] = free_from(ns_last() + 2000);
+		two_workers(t, s[k], got, code);
+		wins = (code[0] == W_EXACT) + (code[1] == W_EXACT);
+		print_message("  %s: both want %d, got %d and %d\n",
+			      pidcycle_strategy_name(s[k]), (int)t[0],
+			      (int)got[0], (int)got[1]);
+		if (wins > 1)
+			fail_msg("two processes both got PID %d", (int)t[0]);
+	}
+	rt_restore_pid_max();
+}
