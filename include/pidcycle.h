@@ -116,6 +116,22 @@ PIDCYCLE_API int pidcycle_probe(struct pidcycle_info *info);
 PIDCYCLE_API int pidcycle_set_next(pid_t pid, const struct pidcycle_opts *opts);
 
 /*
+ * The embedding contract (JVM launchers, CRIU, batch jobs). The calls below
+ * leave nothing in the calling process: the helpers that consume PIDs are
+ * short-lived processes with their own fd table and limits, stopped and
+ * reaped before the call returns, and they never signal the caller. No
+ * thread, signal handler, fd or changed rlimit remains and the signal mask is
+ * restored; the lasting effects are the child and a moved PID cursor. Call
+ * them while the process is single-threaded (before a JVM starts): the child
+ * is then an ordinary forked copy. In a multi-threaded caller the rules of
+ * fork() apply: the child has only the calling thread and may use only
+ * async-signal-safe functions until it execs; and a rejected candidate's
+ * SIGCHLD, which the library takes back, may reach another thread that does
+ * not block SIGCHLD. With PIDCYCLE_SETTID the child comes from clone3()
+ * directly: pthread_atfork() handlers do not run in it.
+ */
+
+/*
  * Like fork(): returns the child's PID, which is exactly `pid`, in the parent
  * and 0 in the child; -errno on failure (no child then exists).
  */
