@@ -87,12 +87,16 @@ static long ghost_one(struct worker *w)
 	};
 	long r;
 
-	if (f->ghost_legacy)
-		r = pc_raw_clone_exit(f->ghost_flags,
-				      w->child_stack + sizeof(w->child_stack),
-				      &w->pidfd, NULL);
-	else
+	if (!f->ghost_legacy) {
 		r = pc_raw_clone3_exit(&a, sizeof(a));
+		if (r != -ENOSYS)
+			goto done;
+		/* A seccomp filter added after the probe: clone() from now on. */
+		w->pool->f.ghost_legacy = true;
+	}
+	r = pc_raw_clone_exit(f->ghost_flags, w->child_stack + sizeof(w->child_stack),
+			      &w->pidfd, NULL);
+done:
 	if (r == -EMFILE)
 		return 1;	/* the PID was taken, then given back */
 	if (r > 0) {		/* a real task: the ghost does not work here */
@@ -115,11 +119,12 @@ static long thread_one(struct worker *w)
 	long r;
 
 	w->ctid = 1;
-	if (w->pool->f.clone3)
-		r = pc_raw_clone3_exit(&a, sizeof(a));
-	else
+	r = w->pool->f.clone3 ? pc_raw_clone3_exit(&a, sizeof(a)) : -ENOSYS;
+	if (r == -ENOSYS) {	/* blocked, maybe only since the probe */
+		w->pool->f.clone3 = false;
 		r = pc_raw_clone_exit(flags, w->child_stack + sizeof(w->child_stack),
 				      NULL, (int *)&w->ctid);
+	}
 	if (r < 0)
 		return r;
 	/* Wait until it is gone, so threads never pile up. */

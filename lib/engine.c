@@ -6,7 +6,7 @@
 
 /* A batch should take about this long, so timeout, progress and cancel bite. */
 #define SLICE_SEC 0.05
-/* Below this many raw numbers the in-use check is done live, number by number. */
+/* Below this many raw numbers the in-use check is done live (pc_free_now). */
 #define LIVE_WINDOW 512
 /* Hops shorter than this run on one worker: starting more costs more. */
 #define SHORT_HOP 20000
@@ -142,16 +142,6 @@ int pc_burn_n(struct pc_run *r, uint64_t n)
 	return 0;
 }
 
-/* Free numbers in [lo, hi], checked one by one: exact, for short windows. */
-static uint64_t live_free(pid_t lo, pid_t hi)
-{
-	uint64_t n = 0;
-
-	for (pid_t p = lo; p <= hi; p++)
-		n += !pc_pid_in_use(p);
-	return n;
-}
-
 /* Free numbers the allocator hands out before target; -errno if unreachable. */
 static int64_t free_before(struct pc_run *r, const struct pc_geom *g,
 			   bool *wraps)
@@ -161,7 +151,7 @@ static int64_t free_before(struct pc_run *r, const struct pc_geom *g,
 
 	if (raw < 0 || raw > LIVE_WINDOW || *wraps || next >= g->pid_max)
 		return raw < 0 ? raw : pc_free_distance(g, r->target, wraps, NULL);
-	return (int64_t)live_free(next, r->target - 1);
+	return (int64_t)pc_free_now(next, r->target - 1);
 }
 
 /*

@@ -44,29 +44,37 @@ static bool is_number(const char *s)
 	return true;
 }
 
-/* pgrp and session hold their numbers even after their leader is gone. */
-static void push_groups(struct vec *a, const char *pid)
+/* Fields 5 and 6 of /proc/N/stat: process group and session. */
+static int read_groups(const char *pid, int *pgrp, int *sid)
 {
 	char path[300], buf[512], *p;
-	int fd, pgrp, sid;
 	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return -1;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* comm may contain anything */
-	if (p && sscanf(p + 1, " %*c %*d %d %d", &pgrp, &sid) == 2) {
-		if (pgrp > 0)
-			vec_push(a, pgrp);
-		if (sid > 0)
-			vec_push(a, sid);
-	}
+	return p && sscanf(p + 1, " %*c %*d %d %d", pgrp, sid) == 2 ? 0 : -1;
+}
+
+/* pgrp and session hold their numbers even after their leader is gone. */
+static void push_groups(struct vec *a, const char *pid)
+{
+	int pgrp, sid;
+
+	if (read_groups(pid, &pgrp, &sid))
+		return;
+	if (pgrp > 0)
+		vec_push(a, pgrp);
+	if (sid > 0)
+		vec_push(a, sid);
 }
 
 /* Every TID of the process (the leader's is among them). */
@@ -157,17 +165,57 @@ uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi)
 	return lower_bound(u, hi + 1) - lower_bound(u, lo);
 }
 
-bool pc_pid_in_use(pid_t pid)
+/* Is some process's session id `sid`? Only a scan of /proc/N/stat tells. */
+static bool session_held(pid_t sid)
+{
+	struct dirent *e;
+	bool held = false;
+	DIR *d = opendir("/proc");
+
+	while (d && !held && (e = readdir(d))) {
+		int pgrp, session;
+
+		if (is_number(e->d_name) &&
+		    read_groups(e->d_name, &pgrp, &session) == 0)
+			held = session == sid;
+	}
+	if (d)
+		closedir(d);
+	return held;
+}
+
+/* The quick checks: a task with that PID/TID, or a process group. */
+static bool task_or_group(pid_t pid)
 {
 	char path[32];
-	int saved = errno;
-	bool used;
 
 	/* /proc/N resolves any TID; kill(-N, 0) finds a leaderless group. */
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	used = access(path, F_OK) == 0 || kill(-pid, 0) == 0 || errno == EPERM;
+	return access(path, F_OK) == 0 || kill(-pid, 0) == 0 || errno == EPERM;
+}
+
+bool pc_pid_in_use(pid_t pid)
+{
+	int saved = errno;
+	/* A session outlives its leader while members live, with no task or
+	 * group of that number left: the kernel still skips it. */
+	bool used = task_or_group(pid) || session_held(pid);
+
 	errno = saved;
 	return used;
+}
+
+uint64_t pc_free_now(pid_t lo, pid_t hi)
+{
+	struct pc_inuse *u = pc_inuse_scan();
+	int saved = errno;
+	uint64_t n = 0;
+
+	for (pid_t p = lo; p <= hi; p++)
+		n += !pc_inuse_count(u, p, p) && !task_or_group(p);
+	free(u);
+	errno = saved;
+	return n;
 }
 
 /* ---- the shared snapshot (read-mostly: urcu-bp) ----------------------- */
@@ -298,32 +346,42 @@ int64_t pc_free_distance(const struct pc_geom *g, pid_t target, bool *wraps,
 
 /* ---- rate model -------------------------------------------------------- */
 
-/* PIDs/s of one worker, measured on a 2-core VM (DESIGN.md §2). */
-static const double base_rate[PIDCYCLE_STRATEGY_MAX] = {
-	[PIDCYCLE_GHOST] = 100000, [PIDCYCLE_THREAD] = 20000,
-	[PIDCYCLE_VFORK] = 15000,  [PIDCYCLE_FORK] = 1000,
+/*
+ * PIDs/s of one worker, and what each further worker adds (as a share of one),
+ * measured side by side on a 2-core VM (bench/, DESIGN.md section 2). Thread
+ * burners barely scale: each waits for its thread to exit, and the threads
+ * and helpers then compete for the same two CPUs.
+ */
+static const struct {
+	double one, extra;
+} model[PIDCYCLE_STRATEGY_MAX] = {
+	[PIDCYCLE_GHOST] = { 100000, 0.6 }, [PIDCYCLE_THREAD] = { 25000, 0.0 },
+	[PIDCYCLE_VFORK] = { 12000, 0.5 },  [PIDCYCLE_FORK] = { 1500, 0.5 },
 };
 
+/* Measured in this process: PIDs/s of one worker, per strategy. */
 static _Atomic double learned[PIDCYCLE_STRATEGY_MAX];
 
-double pc_rate_model(enum pidcycle_strategy s, unsigned int threads)
+static double scale(enum pidcycle_strategy s, unsigned int threads)
 {
 	unsigned int cpus = pc_default_threads();
 	unsigned int n = threads < cpus ? threads : cpus;
+
+	return 1 + model[s].extra * (n ? n - 1 : 0);
+}
+
+double pc_rate_model(enum pidcycle_strategy s, unsigned int threads)
+{
 	double one;
 
-	if ((unsigned int)s >= PIDCYCLE_STRATEGY_MAX || !base_rate[s])
+	if ((unsigned int)s >= PIDCYCLE_STRATEGY_MAX || !model[s].one)
 		return 0;
-	one = learned[s] > 0 ? learned[s] : base_rate[s];
-	/* Workers share the allocator's lock: about 0.8 per extra CPU. */
-	return one * (1 + 0.8 * (n ? n - 1 : 0));
+	one = learned[s] > 0 ? learned[s] : model[s].one;
+	return one * scale(s, threads);
 }
 
 void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads, double rate)
 {
-	unsigned int cpus = pc_default_threads();
-	unsigned int n = threads < cpus ? threads : cpus;
-
-	if ((unsigned int)s < PIDCYCLE_STRATEGY_MAX && rate > 0)
-		learned[s] = rate / (1 + 0.8 * (n ? n - 1 : 0));
+	if ((unsigned int)s < PIDCYCLE_STRATEGY_MAX && model[s].one && rate > 0)
+		learned[s] = rate / scale(s, threads);
 }

@@ -100,7 +100,10 @@ probe_tests() {
 		"d['pid_max'] == $max and 0 <= d['last_pid'] < d['pid_max'] and 'ghost' in d['strategies']"
 	getlast
 	expect_exit 0 "estimate --json" "$CLI" estimate $((L + 1000)) --json
-	json_check "estimate --json parses" "$T/out" "isinstance(d, dict) and len(d) > 0"
+	json_check "estimate --json: distance + in_use spans the hop" "$T/out" \
+		"d['target'] == $((L + 1000)) and d['reachable'] and not d['wraps'] and d['distance'] + d['in_use'] == d['target'] - d['last_pid'] - 1 and (d['pids_per_sec'] > 0 or d['strategy'] in ('settid', 'lastpid'))"
+	expect_exit 0 "estimate --strategy thread" "$CLI" estimate $((L + 1000)) --strategy thread --threads 1 --json
+	json_check "estimate --strategy thread reports thread" "$T/out" "d['strategy'] == 'thread'"
 }
 
 exec_tests() {
@@ -134,7 +137,7 @@ burn_tests() {
 	expect_exit 0 "burn 1000 --json" "$CLI" burn 1000 --json
 	getlast; after=$L
 	json_check "burn --json has the keys" "$T/out" \
-		"all(k in d for k in ('strategy','threads','count','seconds','pids_per_sec')) and d['count'] == 1000 and d['threads'] >= 1 and d['pids_per_sec'] > 0"
+		"all(k in d for k in ('strategy','threads','count','seconds','pids_per_sec')) and d['count'] == 1000 and d['threads'] >= 1 and (d['pids_per_sec'] > 0 or d['strategy'] in ('settid', 'lastpid'))"
 	# One fork by the shell to run the CLI, then exactly 1000.
 	[ $((after - before)) = 1001 ] && ok "burn moved the cursor by $((after - before))" \
 		|| bad "burn 1000 moved the cursor by $((after - before))"

@@ -41,7 +41,8 @@ static int run_all(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(fresh_below_300),	/* first: the cursor is still below 300 */
-		T(in_use_thread_tid), T(in_use_orphan_pgrp), T(in_use_zombie),
+		T(in_use_thread_tid), T(in_use_orphan_pgrp), T(in_use_orphan_session),
+		T(in_use_zombie),
 		T(in_use_ahead_after_wrap), T(erange_below_floor),
 		T(wrap_exact_ghost), T(wrap_exact_thread), T(wrap_exact_auto),
 		T(estimate_ahead_agrees), T(estimate_wrap_agrees),

@@ -62,6 +62,11 @@ int eng_count_tasks(void);
 pid_t eng_thread_holder(pid_t *tid);
 /* A process group whose leader has exited: returns the pgid, *member its member. */
 pid_t eng_orphan_group(pid_t *member);
+/*
+ * A session whose leader has exited and whose only member moved to a group
+ * of its own: the number is a session id only. Returns the sid.
+ */
+pid_t eng_orphan_session(pid_t *member);
 /* A zombie child (exited, not reaped). */
 pid_t eng_zombie(void);
 /* Let a holder made above go (closes its pipe) and reap it. */
@@ -99,6 +104,7 @@ double eng_now_ms(void);
 ET_DECL(fresh_below_300);
 ET_DECL(in_use_thread_tid);
 ET_DECL(in_use_orphan_pgrp);
+ET_DECL(in_use_orphan_session);
 ET_DECL(in_use_zombie);
 ET_DECL(in_use_ahead_after_wrap);
 ET_DECL(erange_below_floor);

@@ -4,6 +4,8 @@
 #               then tests/seccomp_engine.c (clone3 blocked by a seccomp filter)
 #               the same two ways; each in its own private PID namespace whose
 #               pid_max root lowered to ENGINE_PID_MAX first (6.14+).
+# check-engine-late  a process that used the library before it got the clone3
+#               filter: the burners must fall back to clone() by themselves.
 # exactness     bench/exactness.c: 200 seeded targets as uid 65534, idle and
 #               under a background forker; not part of `make check`.
 
@@ -51,9 +53,15 @@ check-engine: $(ENGINE_BIN) $(SECCOMP_BIN)
 	done; \
 	if [ $$fail = 0 ]; then echo "check-engine: passed"; else echo "check-engine: FAILED" >&2; exit 1; fi
 
+check-engine-late: $(SECCOMP_BIN)
+	$(Q)fail=0; \
+	echo "== late seccomp filter as uid 65534, no capabilities"; \
+	SECCOMP_LATE=1 $(ENGINE_RUN) nobody $(SECCOMP_BIN) || fail=1; \
+	if [ $$fail = 0 ]; then echo "check-engine-late: passed"; else echo "check-engine-late: FAILED" >&2; exit 1; fi
+
 exactness: $(EXACT_BIN)
 	$(Q)$(NS_RUN) sh tests/engine_ns.sh $(EXACTNESS_PID_MAX) nobody $(EXACT_BIN)
 
-CHECKS += check-engine
+CHECKS += check-engine check-engine-late
 
-.PHONY: check-engine exactness
+.PHONY: check-engine check-engine-late exactness

@@ -110,6 +110,16 @@ ET_TEST(fresh_below_300)
 
 /* ---- numbers in use ----------------------------------------------------- */
 
+/* The cursor does not pass 300 on its own in a short test: push it. */
+static void cursor_at_least(pid_t min)
+{
+	pid_t last = ns_last();
+
+	if (last < min)
+		eng_move_last(min);
+}
+
+
 ET_TEST(in_use_thread_tid)
 {
 	pid_t tid, holder = eng_thread_holder(&tid);
@@ -128,21 +138,24 @@ ET_TEST(in_use_orphan_pgrp)
 	eng_release(member);
 }
 
+/* Neither a process nor a group: only the member's session id holds it. */
+ET_TEST(in_use_orphan_session)
+{
+	pid_t member, sid;
+
+	cursor_at_least(1000);	/* below 300 it would be -ERANGE first */
+	sid = eng_orphan_session(&member);
+	assert_false(ns_pid_free(sid));
+	refused_by_all(sid, -EEXIST);
+	eng_release(member);
+}
+
 ET_TEST(in_use_zombie)
 {
 	pid_t z = eng_zombie();
 
 	refused_by_all(z, -EEXIST);
 	eng_release(z);
-}
-
-/* The cursor does not pass 300 on its own in a short test: push it. */
-static void cursor_at_least(pid_t min)
-{
-	pid_t last = ns_last();
-
-	if (last < min)
-		eng_move_last(min);
 }
 
 /*
@@ -158,7 +171,7 @@ ET_TEST(in_use_ahead_after_wrap)
 
 	eng_need_low_pid_max();
 	ns_need(PIDCYCLE_GHOST);
-	cursor_at_least(1000);
+	eng_move_last(1000);	/* room on both sides of the holders */
 	holder = eng_thread_holder(&tid);
 	pgid = eng_orphan_group(&member);
 	z = eng_zombie();
@@ -282,7 +295,7 @@ static void estimate_agrees(bool wraps)
 	pid_t tid, holder, member, pgid, z, lo, hi;
 
 	eng_need_low_pid_max();
-	cursor_at_least(1500);
+	eng_move_last(1500);	/* room on both sides of the holders */
 	holder = eng_thread_holder(&tid);
 	pgid = eng_orphan_group(&member);
 	z = eng_zombie();

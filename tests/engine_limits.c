@@ -174,6 +174,21 @@ static bool still_running(pid_t pid)
 	return si.si_pid != pid;
 }
 
+/* Count the namespace's tasks until `pid` exits: the most seen. */
+static int most_tasks_while(pid_t pid, int *samples)
+{
+	int most = 0;
+
+	while (still_running(pid)) {
+		int n = eng_count_tasks();
+
+		most = n > most ? n : most;
+		(*samples)++;
+		usleep(200);
+	}
+	return most;
+}
+
 /*
  * A ghost burn in a child while we count every task of the namespace: never
  * more than the baseline + the child + its helpers, the baseline again after,
@@ -183,7 +198,7 @@ ET_TEST(ghost_creates_no_task)
 {
 	struct ghost_result res;
 	struct eng_used u;
-	int fds[2], base, most = 0, samples = 0;
+	int fds[2], base, most, samples = 0;
 	pid_t last, b, want;
 
 	ns_need(PIDCYCLE_GHOST);
@@ -192,13 +207,7 @@ ET_TEST(ghost_creates_no_task)
 	base = eng_count_tasks();
 	last = ns_last();
 	b = ghost_burner(fds[1]);
-	while (still_running(b)) {
-		int n = eng_count_tasks();
-
-		most = n > most ? n : most;
-		samples++;
-		usleep(200);
-	}
+	most = most_tasks_while(b, &samples);
 	ns_reap_ok(b);
 	assert_int_equal(read(fds[0], &res, sizeof(res)), sizeof(res));
 	close(fds[0]);

@@ -153,6 +153,17 @@ pid_t eng_alloc_after(const struct eng_used *u, pid_t last, pid_t pid_max)
 	return -1;
 }
 
+pid_t eng_model_burn(struct eng_used *u, pid_t last, pid_t pid_max,
+		     uint64_t n, unsigned int live)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		last = eng_alloc_after(u, last, pid_max);
+		if (i < live)
+			eng_used_add(u, last);
+	}
+	return last;
+}
+
 static void count_task_dir(void *n, const char *pid)
 {
 	char path[300];
@@ -205,6 +216,17 @@ void eng_release(pid_t pid)
 	fail_msg("pid %d is not a holder", (int)pid);
 }
 
+/*
+ * In a holder child: close every fd but a and b, above all other holders'
+ * pipe ends, which would keep those holders from seeing EOF at release.
+ */
+static void keep_only(int a, int b)
+{
+	for (int fd = 3; fd < HYG_MAX_FD; fd++)
+		if (fd != a && fd != b)
+			close(fd);
+}
+
 static void *thread_wait(void *arg)
 {
 	int *io = arg;
@@ -239,7 +261,7 @@ pid_t eng_thread_holder(pid_t *tid)
 	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
 	pid = fork();
 	if (pid == 0) {
-		close(hold[1]);
+		keep_only(up[1], hold[0]);
 		thread_holder_main(up[1], hold[0]);
 	}
 	assert_true(pid > 0);
@@ -263,12 +285,13 @@ pid_t eng_orphan_group(pid_t *member)
 	if (leader == 0) {
 		pid_t m;
 
-		close(hold[1]);
+		keep_only(up[1], hold[0]);
 		setpgid(0, 0);
 		m = fork();
 		if (m == 0) {
 			char c;
 
+			close(up[1]);
 			_exit(read(hold[0], &c, 1) == 0 ? 0 : 6);
 		}
 		_exit(write(up[1], &m, sizeof(m)) == sizeof(m) && m > 0 ? 0 : 4);
@@ -283,6 +306,50 @@ pid_t eng_orphan_group(pid_t *member)
 	/* The member was orphaned to us: we are a child subreaper. */
 	remember(*member, hold[1]);
 	assert_int_equal(getpgid(*member), leader);
+	return leader;
+}
+
+/* The session leader: a member in a group of its own, then leave. */
+static void __attribute__((noreturn)) session_leader_main(int up, int hold)
+{
+	pid_t m;
+	char c;
+
+	keep_only(up, hold);
+	if (setsid() < 0)
+		_exit(4);
+	m = fork();
+	if (m == 0) {
+		close(up);
+		setpgid(0, 0);
+		_exit(read(hold, &c, 1) == 0 ? 0 : 6);
+	}
+	/* Our own group must be empty when we go: wait until m left it. */
+	while (m > 0 && getpgid(m) != m)
+		usleep(100);
+	_exit(write(up, &m, sizeof(m)) == sizeof(m) && m > 0 ? 0 : 4);
+}
+
+pid_t eng_orphan_session(pid_t *member)
+{
+	int up[2], hold[2];
+	pid_t leader;
+
+	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	leader = fork();
+	if (leader == 0)
+		session_leader_main(up[1], hold[0]);
+	assert_true(leader > 0);
+	hyg_own(leader);
+	close(up[1]);
+	close(hold[0]);
+	ns_reap_ok(leader);
+	assert_int_equal(read(up[0], member, sizeof(*member)), sizeof(*member));
+	close(up[0]);
+	remember(*member, hold[1]);
+	assert_int_equal(getsid(*member), leader);
+	assert_int_equal(getpgid(*member), *member);
 	return leader;
 }
 
@@ -447,15 +514,4 @@ double eng_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-pid_t eng_model_burn(struct eng_used *u, pid_t last, pid_t pid_max,
-		     uint64_t n, unsigned int live)
-{
-	for (uint64_t i = 0; i < n; i++) {
-		last = eng_alloc_after(u, last, pid_max);
-		if (i < live)
-			eng_used_add(u, last);
-	}
-	return last;
 }

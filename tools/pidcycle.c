@@ -51,7 +51,7 @@ static const char usage_text[] =
 	"       pidcycle next PID [OPTIONS]\n"
 	"       pidcycle exec (--pid PID | --min PID) [OPTIONS] [--no-wait] -- CMD [ARG...]\n"
 	"       pidcycle burn COUNT [OPTIONS] [--json]\n"
-	"       pidcycle estimate PID [--json]\n"
+	"       pidcycle estimate PID [--strategy NAME] [--threads N] [--json]\n"
 	"       pidcycle --help | --version\n"
 	"OPTIONS: --strategy NAME  --threads N  --timeout SECONDS  --max-burn COUNT\n"
 	"         --progress | --quiet\n"
@@ -254,7 +254,7 @@ static int run_estimate(struct cli *c)
 {
 	struct pidcycle_estimate est = { .sz = sizeof(est) };
 	pid_t pid = want_pid("PID", c->args[0]);
-	PIDCYCLE_OPTS(o);
+	PIDCYCLE_OPTS(o, .strategy = c->strategy, .threads = c->threads);
 	char what[48];
 	int ret = pidcycle_estimate(pid, &o, &est);
 
@@ -375,7 +375,7 @@ static const struct command commands[] = {
 	{ "next", O_COMMON, 1, run_next },
 	{ "exec", O_COMMON | O_PID | O_MIN | O_NO_WAIT, -1, run_exec },
 	{ "burn", O_COMMON | O_JSON, 1, run_burn },
-	{ "estimate", O_JSON, 1, run_estimate },
+	{ "estimate", O_JSON | O_STRATEGY | O_THREADS, 1, run_estimate },
 };
 
 static const struct command *find_command(const char *name)
