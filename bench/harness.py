@@ -243,9 +243,9 @@ class Bench:
             rows.append(row)
         self.res.setdefault("throughput", {})["hyperfine"] = rows
 
-    def driver_burn(self, strategy, threads, count, heap_mb=0):
+    def driver_burn(self, strategy, threads, count, heap_mb=0, reps=1):
         cmd = [self.driver, "burn", str(count), "--strategy", strategy, "--threads",
-               str(threads), "--reps", str(self.p["reps"])]
+               str(threads), "--reps", str(reps)]
         if heap_mb:
             cmd += ["--heap-mb", str(heap_mb)]
         rc, out, err, secs = run(cmd, self.nobody(strategy), cwd=self.tmp)
@@ -259,16 +259,27 @@ class Bench:
         return entry
 
     def throughput_driver(self):
-        rows = []
-        for s in report.UNPRIV:
-            for w in self.workers:
-                rows.append(self.driver_burn(s, w, self.p["counts"][s]))
-                rate = report.driver_rate({"throughput": {"driver": rows}}, s, w)
-                log(f"driver burn {s} x{w}: {report.fmt_rate(rate)} PIDs/s")
+        """Rounds of one rep per configuration, so that a change in the machine's load
+        (the cores are shared) falls on every strategy alike rather than on one."""
+        rows = {(s, w): None for s in report.UNPRIV for w in self.workers}
+        for rnd in range(self.p["reps"]):
+            for (s, w) in rows:
+                e = self.driver_burn(s, w, self.p["counts"][s])
+                if rows[(s, w)] is None:
+                    rows[(s, w)] = e
+                elif not e.get("error") and not rows[(s, w)].get("error"):
+                    rows[(s, w)]["reps"] += e["reps"]
+                    rows[(s, w)]["process_seconds"] += e["process_seconds"]
+            log(f"driver burn round {rnd + 1}/{self.p['reps']} done")
+        out = list(rows.values())
+        for (s, w) in rows:
+            log(f"driver burn {s} x{w}: "
+                f"{report.fmt_rate(report.driver_rate({'throughput': {'driver': out}}, s, w))}"
+                " PIDs/s")
         for s, c in self.p["heap_counts"].items():
-            rows.append(self.driver_burn(s, 1, c, self.p["heap_mb"]))
+            out.append(self.driver_burn(s, 1, c, self.p["heap_mb"], self.p["reps"]))
             log(f"driver burn {s} with {self.p['heap_mb']} MiB heap done")
-        self.res.setdefault("throughput", {})["driver"] = rows
+        self.res.setdefault("throughput", {})["driver"] = out
 
     def exact(self):
         rows = []

@@ -266,7 +266,8 @@ def markdown(res):
     if q:
         parts += ["", f"QUICK=1 lowered pid_max inside the namespace to {cfg.get('pid_max')} "
                   f"(the full lap is that long) and uses {cfg.get('far_label')} instead of 1M "
-                  "as the far distance."]
+                  "as the far distance. Each figure comes from one short run: the verdicts are "
+                  "indicative only, take them from a full `make bench`."]
     parts += [
         "", "## Claims (issue 3)", "", md_claims(res),
         "", "## Throughput", "", md_throughput(res),

@@ -62,7 +62,7 @@ static pid_t finish(struct pc_run *r, enum call c, enum pc_goal goal)
 	r->pool = NULL;
 	pid = pc_candidate(pc_make_fork, NULL, r->target, goal);
 	if (pid == 0)
-		pc_cursor_close(&r->cur);	/* the child keeps no fd of ours */
+		pc_cursor_drop(&r->cur);	/* the child keeps no fd of ours */
 	return pid;
 }
 
@@ -82,7 +82,7 @@ static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
 			res = finish(&r, c, goal);
 		if (res == 0 && c != CALL_NEXT)
 			return 0;	/* the child */
-		if (res != -EAGAIN || pc_pid_in_use(pid))
+		if (res != -PC_ELOST || pc_pid_in_use(pid))
 			break;
 		/* Lost the number to someone, but it is free: go round. */
 		res = pc_run_check(&r, 0);
@@ -91,7 +91,7 @@ static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
 	}
 	learn(&r);
 	pc_run_fini(&r);
-	return res;
+	return pc_public_err(res);
 }
 
 /* ---- the privileged ways ---------------------------------------------- */
@@ -116,17 +116,16 @@ static pid_t lastpid_run(pid_t pid, enum call c)
 			break;
 		res = pc_candidate(pc_make_fork, NULL, pid, goal);
 		if (res == 0) {
-			cur.locked = false;	/* the lock stays the parent's */
-			pc_cursor_close(&cur);
+			pc_cursor_drop(&cur);
 			return 0;
 		}
-		if (res != -EAGAIN || pc_pid_in_use(pid) ||
+		if (res != -PC_ELOST || pc_pid_in_use(pid) ||
 		    ++tries >= LASTPID_TRIES)
 			break;
 		res = 0;	/* an unrelated writer raced us: again */
 	}
 	pc_cursor_close(&cur);
-	return res;
+	return pc_public_err(res);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */

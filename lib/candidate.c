@@ -77,7 +77,7 @@ pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want, enum pc_goal goal)
 	} else if (pid > 0 && !accepted(pid, want, goal)) {
 		pc_sys_wait_pid(pid);
 		take_back_sigchld(pid, was_pending);
-		pid = -EAGAIN;
+		pid = -PC_ELOST;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return pid;

@@ -112,11 +112,11 @@ int pc_cursor_set_last(struct pc_cursor *c, pid_t last)
 	return err;
 }
 
-int pc_cursor_lock(struct pc_cursor *c)
+static int take_lock(struct pc_cursor *c, int how)
 {
 	int saved = errno, err = 0;
 
-	while (flock(c->fd, LOCK_EX) < 0) {
+	while (flock(c->fd, how) < 0) {
 		if (errno != EINTR) {
 			err = -errno;
 			break;
@@ -125,6 +125,22 @@ int pc_cursor_lock(struct pc_cursor *c)
 	c->locked = !err;
 	errno = saved;
 	return err;
+}
+
+int pc_cursor_lock(struct pc_cursor *c)
+{
+	return take_lock(c, LOCK_EX);
+}
+
+int pc_cursor_trylock(struct pc_cursor *c)
+{
+	return take_lock(c, LOCK_EX | LOCK_NB);
+}
+
+void pc_cursor_drop(struct pc_cursor *c)
+{
+	c->locked = false;	/* the lock belongs to the parent's call */
+	pc_cursor_close(c);
 }
 
 void pc_cursor_unlock(struct pc_cursor *c)

@@ -1,6 +1,7 @@
 /* engine.c - steer the allocator to a target: adaptive batches, re-measured. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -11,16 +12,45 @@
 /* Hops shorter than this run on one worker: starting more costs more. */
 #define SHORT_HOP 20000
 
+/*
+ * Two callers steering at once undo each other: each burns the numbers the
+ * other is steering to. Cooperating callers serialise on the flock of
+ * ns_last_pid (DESIGN.md section 3); poll for it so the timeout and the
+ * progress callback still work while we wait.
+ */
+static int lock_cursor(struct pc_run *r)
+{
+	const struct timespec pause = { 0, 2000000 };
+
+	for (;;) {
+		int err = pc_cursor_trylock(&r->cur);
+
+		if (err != -EWOULDBLOCK)
+			return err;
+		err = pc_run_check(r, 0);
+		if (err)
+			return err;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 		enum pidcycle_strategy burner, pid_t target)
 {
+	int err;
+
 	memset(r, 0, sizeof(*r));
 	r->o = o;
 	r->strategy = burner;
 	r->target = target;
 	r->t0 = pc_now();
 	r->last_progress = r->t0;
-	return pc_cursor_open(&r->cur, false);
+	err = pc_cursor_open(&r->cur, false);
+	if (!err)
+		err = lock_cursor(r);
+	if (err)
+		pc_cursor_close(&r->cur);
+	return err;
 }
 
 void pc_run_fini(struct pc_run *r)
@@ -201,7 +231,7 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 		if (err)
 			return err;
 		if (goal == PC_GOAL_NEXT && pc_pid_in_use(r->target))
-			return r->pool || r->burnt ? -EAGAIN : -EEXIST;
+			return r->pool || r->burnt ? -PC_ETAKEN : -EEXIST;
 		d = goal == PC_GOAL_MIN ? min_distance(r, &g)
 					: free_before(r, &g, &wraps);
 		if (d <= 0)

@@ -14,6 +14,14 @@
 /* kernel/pid.c: once the cursor passed RESERVED_PIDS, cycling wraps to it. */
 #define PC_RESERVED_PIDS 300
 
+/*
+ * Two ways of losing a race, kept apart from a real -EAGAIN (RLIMIT_NPROC)
+ * inside the library; both reach the caller as -EAGAIN (pc_public_err).
+ */
+#define PC_ELOST 4000	/* the checked child got another number */
+#define PC_ETAKEN 4001	/* someone else took the target meanwhile */
+PC_HIDDEN int pc_public_err(int err);
+
 /* ---- options (opts.c) ---------------------------------------------------- */
 
 /* A validated, full-size copy of the caller's options with defaults filled. */
@@ -76,7 +84,11 @@ PC_HIDDEN pid_t pc_cursor_last(struct pc_cursor *c);
 PC_HIDDEN int pc_cursor_set_last(struct pc_cursor *c, pid_t last);
 /* flock(LOCK_EX) / unlock: how cooperating writers serialise. */
 PC_HIDDEN int pc_cursor_lock(struct pc_cursor *c);
+/* The same without waiting: -EWOULDBLOCK while another holds it. */
+PC_HIDDEN int pc_cursor_trylock(struct pc_cursor *c);
 PC_HIDDEN void pc_cursor_unlock(struct pc_cursor *c);
+/* In a forked child: close our copy, leaving the parent's lock alone. */
+PC_HIDDEN void pc_cursor_drop(struct pc_cursor *c);
 /* /proc/sys/kernel/pid_max of the caller's namespace, or -errno. */
 PC_HIDDEN pid_t pc_pid_max(void);
 /* Parse a decimal pid from s (surrounding spaces/newline allowed). */
@@ -169,7 +181,10 @@ struct pc_run {
 	double last_progress;
 };
 
-/* Prepare a run (opens the cursor). 0 or -errno. */
+/*
+ * Prepare a run: open the cursor and take the flock that cooperating callers
+ * (threads or processes) share, waiting within the timeout. 0 or -errno.
+ */
 PC_HIDDEN int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 			  enum pidcycle_strategy burner, pid_t target);
 PC_HIDDEN void pc_run_fini(struct pc_run *r);
@@ -186,8 +201,8 @@ PC_HIDDEN int pc_run_check(struct pc_run *r, uint64_t remaining);
  * Make a fork-like child through make(arg) (which returns like fork(): pid,
  * 0 in the child, or -errno) and keep it only if accept(pid) holds. A rejected
  * child exits at once; its SIGCHLD is taken back so no handler of the caller
- * sees it. Returns the child pid (0 in the child), -EAGAIN if rejected, or the
- * -errno of make.
+ * sees it. Returns the child pid (0 in the child), -PC_ELOST if rejected, or
+ * the -errno of make.
  */
 typedef pid_t (*pc_make_fn)(void *arg);
 PC_HIDDEN pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want,

@@ -28,6 +28,11 @@ int pidcycle_strategy_parse(const char *name)
 	return -EINVAL;
 }
 
+int pc_public_err(int err)
+{
+	return err == -PC_ELOST || err == -PC_ETAKEN ? -EAGAIN : err;
+}
+
 double pc_now(void)
 {
 	struct timespec ts;

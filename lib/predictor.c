@@ -189,9 +189,16 @@ static bool task_or_group(pid_t pid)
 {
 	char path[32];
 
-	/* /proc/N resolves any TID; kill(-N, 0) finds a leaderless group. */
+	/*
+	 * /proc/N resolves any TID we may see; kill(N, 0) finds a process that
+	 * /proc hides (hidepid=2: EPERM); kill(-N, 0) a leaderless group.
+	 */
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return access(path, F_OK) == 0 || kill(-pid, 0) == 0 || errno == EPERM;
+	if (access(path, F_OK) == 0)
+		return true;
+	if (kill(pid, 0) == 0 || errno == EPERM)
+		return true;
+	return kill(-pid, 0) == 0 || errno == EPERM;
 }
 
 bool pc_pid_in_use(pid_t pid)

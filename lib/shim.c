@@ -150,7 +150,7 @@ static int steer(struct pc_run *r, bool wait_busy)
 	for (;;) {
 		int err = pc_steer(r, PC_GOAL_NEXT);
 
-		if (err != -EAGAIN && !(err == -EEXIST && wait_busy))
+		if (err != -PC_ETAKEN && !(err == -EEXIST && wait_busy))
 			return err;
 		err = pc_run_check(r, 0);
 		if (err)
@@ -175,8 +175,8 @@ static long place_loop(const struct place *p, struct pc_run *r,
 			*p->cursor_fd = r->cur.fd;
 		pid = pc_candidate(p->make, p->arg, p->want, PC_GOAL_NEXT);
 		if (pid == 0)
-			pc_cursor_close(&r->cur);	/* the child keeps no fd of ours */
-		if (pid != -EAGAIN)
+			pc_cursor_drop(&r->cur);	/* the child keeps no fd of ours */
+		if (pid != -PC_ELOST)
 			return pid;
 		++*lost;
 		if (p->pidfd)
@@ -201,7 +201,7 @@ long shim_place(const struct place *p)
 		res = pc_run_init(&r, &o, burner(), p->want);
 	if (res)
 		return res;
-	res = place_loop(p, &r, &lost);
+	res = pc_public_err((int)place_loop(p, &r, &lost));
 	if (res == 0 && p->make)
 		return 0;	/* the child: its copy of r is dropped */
 	pc_run_fini(&r);

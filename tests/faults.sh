@@ -1,7 +1,7 @@
 #!/bin/sh
 # faults.sh - set up one fault in this private PID + mount namespace (as root,
 # PID 1), then exec the reliability tests for it as root or as uid 65534:
-#   unshare --pid --fork --mount-proc sh tests/faults.sh CASE USER RELIABILITY
+#   unshare --pid --fork --mount-proc sh tests/faults.sh CASE USER RELIABILITY [ARG]
 # CASE: plain | hidepid | sysro | nolastpid | nosysctl;  USER: root | nobody.
 # The mounts vanish with the namespace; nothing outside it changes.
 set -eu
@@ -9,6 +9,7 @@ set -eu
 case_=${1:?usage: faults.sh CASE root|nobody PATH-TO-reliability}
 user=${2:?usage: faults.sh CASE root|nobody PATH-TO-reliability}
 bin=${3:?usage: faults.sh CASE root|nobody PATH-TO-reliability}
+shift 3
 K=/proc/sys/kernel
 
 if [ "$$" != 1 ]; then
@@ -60,7 +61,7 @@ esac
 echo "== reliability: $case_ as $user"
 export PIDCYCLE_TEST_FILTER="$filter"
 if [ "$user" = root ]; then
-	exec "$bin"
+	exec "$bin" "$@"
 fi
 exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-	--bounding-set=-all "$bin"
+	--bounding-set=-all "$bin" "$@"

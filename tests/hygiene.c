@@ -159,3 +159,10 @@ void hyg_check(const struct hyg_snap *before)
 	check_children();
 	check_sigchld_senders();
 }
+
+void hyg_sigchld_checkpoint(void)
+{
+	check_sigchld_senders();
+	seen_n = 0;
+	own_n = 0;
+}

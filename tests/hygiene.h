@@ -33,5 +33,11 @@ void hyg_own(pid_t pid);
  * SIGCHLD from a process the test did not make.
  */
 void hyg_check(const struct hyg_snap *before);
+/*
+ * For tests that make more than HYG_MAX_SEEN children: assert the SIGCHLDs
+ * seen so far came from the test's own children, then count afresh (the
+ * list of own children starts empty again too).
+ */
+void hyg_sigchld_checkpoint(void);
 
 #endif /* PC_TEST_HYGIENE_H */

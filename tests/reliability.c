@@ -67,7 +67,7 @@ bool rt_lower_pid_max(pid_t v)
 
 	if (max <= v)
 		return true;
-	if (!ns_pid_max_private() || !ns_privileged() || ns_last() + 1000 >= v)
+	if (!ns_pid_max_private() || !ns_privileged())
 		return false;
 	if (ns_set_pid_max(v))
 		return false;
@@ -81,6 +81,17 @@ void rt_restore_pid_max(void)
 	if (saved_pid_max)
 		ns_set_pid_max(saved_pid_max);
 	saved_pid_max = 0;
+}
+
+pid_t rt_ahead(pid_t d)
+{
+	pid_t max = ns_pid_max(), t = ns_last() + d;
+
+	if (t >= max)	/* round the wrap, which lands on 300 */
+		t = 300 + (t - max) % (max - 300);
+	while (!ns_pid_free(t))
+		t = t + 1 < max ? t + 1 : 300;
+	return t;
 }
 
 int rt_threads(void)

@@ -45,6 +45,8 @@ void rt_need_unprivileged(void);
 /* Lower pid_max to `v` for cheap laps (root only; restored at group end). */
 bool rt_lower_pid_max(pid_t v);
 void rt_restore_pid_max(void);
+/* A free number about d ahead of the cursor, round the wrap if need be. */
+pid_t rt_ahead(pid_t d);
 /* Count of entries in /proc/self/task. */
 int rt_threads(void);
 

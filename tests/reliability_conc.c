@@ -16,9 +16,13 @@
 
 #include "reliability.h"
 
-/* Only a safety net: losing a race costs a lap, cheap with pid_max 30000. */
-#define SAFETY_MS 10000
+/*
+ * Losing a race costs a lap, cheap with pid_max 30000. The budget in PIDs
+ * bounds a request (about 6 laps); the timeout is only a safety net.
+ */
 #define LAP_PID_MAX 30000
+#define BUDGET 200000
+#define SAFETY_MS 60000
 
 static void cheap_laps(void)
 {
@@ -44,19 +48,21 @@ RT_TEST(conc_many_threads)
 {
 	pthread_t th[SLEEPERS];
 	int base = rt_threads(), err = 0;
-	PIDCYCLE_OPTS(fast, .strategy = ns_fast_burner(), .timeout_ms = SAFETY_MS);
-	PIDCYCLE_OPTS(any, .timeout_ms = SAFETY_MS);
+	PIDCYCLE_OPTS(fast, .strategy = ns_fast_burner(), .timeout_ms = SAFETY_MS,
+		      .max_burn = BUDGET);
+	PIDCYCLE_OPTS(any, .timeout_ms = SAFETY_MS,
+		      .max_burn = BUDGET);
 	pid_t m;
 
 	assert_int_equal(pipe(sleep_pipe), 0);
 	for (int i = 0; i < SLEEPERS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, sleeper, NULL), 0);
 	assert_int_equal(rt_threads(), base + SLEEPERS);
-	assert_int_equal(rt_fork_at(ns_last() + 300, &any, &err), RT_EXACT);
+	assert_int_equal(rt_fork_at(rt_ahead(300), &any, &err), RT_EXACT);
 	assert_int_equal(rt_threads(), base + SLEEPERS);
-	assert_int_equal(rt_fork_at(ns_last() + 300, &fast, &err), RT_EXACT);
+	assert_int_equal(rt_fork_at(rt_ahead(300), &fast, &err), RT_EXACT);
 	assert_int_equal(rt_threads(), base + SLEEPERS);
-	m = pidcycle_fork_min(ns_last() + 300, &fast);
+	m = pidcycle_fork_min(rt_ahead(300), &fast);
 	if (m == 0)
 		_exit(0);
 	hyg_own(m);
@@ -86,7 +92,8 @@ struct req {
 static void *requester(void *arg)
 {
 	struct req *q = arg;
-	PIDCYCLE_OPTS(o, .strategy = q->s, .timeout_ms = SAFETY_MS);
+	PIDCYCLE_OPTS(o, .strategy = q->s, .timeout_ms = SAFETY_MS,
+		      .max_burn = BUDGET);
 
 	q->got = pidcycle_fork_at(q->target, &o);
 	if (q->got == 0)
@@ -113,14 +120,10 @@ static void drain_sigchld(void)
 static int threads_round(enum pidcycle_strategy s, int *exact, int *failed)
 {
 	struct req q[NTHR];
-	pid_t last = ns_last();
 	int won = 0;
 
-	for (int k = 0; k < NTHR; k++) {
-		q[k] = (struct req){ .s = s, .target = last + 500 * (k + 1) };
-		while (!ns_pid_free(q[k].target))
-			q[k].target++;
-	}
+	for (int k = 0; k < NTHR; k++)
+		q[k] = (struct req){ .s = s, .target = rt_ahead(500 * (k + 1)) };
 	for (int k = 0; k < NTHR; k++)
 		assert_int_equal(pthread_create(&q[k].th, NULL, requester, &q[k]), 0);
 	for (int k = 0; k < NTHR; k++) {
@@ -169,9 +172,9 @@ RT_TEST(conc_threads_fork_at)
 	for (size_t k = 0; k < 2; k++)
 		if (!won[k])
 			fail_msg("none of %d concurrent fork_at (%s) got its PID "
-				 "within %d ms: the callers keep passing each "
-				 "other's targets", NTHR,
-				 pidcycle_strategy_name(s[k]), SAFETY_MS);
+				 "within %d PIDs burnt each: the callers keep "
+				 "passing each other's targets", NTHR,
+				 pidcycle_strategy_name(s[k]), BUDGET);
 }
 
 /* ---- two processes ---------------------------------------------------------- */
@@ -183,10 +186,11 @@ enum { W_EXACT = 0, W_FAIL = 1, W_FALSE = 2 };
  * child (if any) holds the number until `hold` reads EOF. Exit: W_*.
  */
 static void __attribute__((noreturn))
-worker(pid_t target, enum pidcycle_strategy s, int res, int hold)
+worker(int k, pid_t target, enum pidcycle_strategy s, int res, int hold)
 {
-	PIDCYCLE_OPTS(o, .strategy = s, .timeout_ms = SAFETY_MS);
-	pid_t r = pidcycle_fork_at(target, &o);
+	PIDCYCLE_OPTS(o, .strategy = s, .timeout_ms = SAFETY_MS,
+		      .max_burn = BUDGET);
+	pid_t r = pidcycle_fork_at(target, &o), msg[2] = { k, r };
 	int st = 0;
 	char c;
 
@@ -195,7 +199,7 @@ worker(pid_t target, enum pidcycle_strategy s, int res, int hold)
 
 		_exit(read(hold, &c, 1) == 0 && right ? 0 : 3);
 	}
-	if (write(res, &r, sizeof(r)) != sizeof(r))
+	if (write(res, msg, sizeof(msg)) != sizeof(msg))
 		_exit(4);
 	if (r < 0)
 		_exit(W_FAIL);
@@ -218,7 +222,7 @@ static void two_workers(const pid_t target[2], enum pidcycle_strategy s,
 		if (w[k] == 0) {
 			close(res[0]);
 			close(hold[1]);
-			worker(target[k], s, res[1], hold[0]);
+			worker(k, target[k], s, res[1], hold[0]);
 		}
 		hyg_own(w[k]);
 		assert_true(w[k] > 0);
@@ -226,8 +230,13 @@ static void two_workers(const pid_t target[2], enum pidcycle_strategy s,
 	close(res[1]);
 	close(hold[0]);
 	/* Both calls returned before any winner lets its number go. */
-	for (int k = 0; k < 2; k++)
-		assert_int_equal(read(res[0], &got[k], sizeof(got[k])), sizeof(got[k]));
+	for (int k = 0; k < 2; k++) {
+		pid_t msg[2];
+
+		assert_int_equal(read(res[0], msg, sizeof(msg)), sizeof(msg));
+		assert_true(msg[0] == 0 || msg[0] == 1);
+		got[msg[0]] = msg[1];
+	}
 	close(hold[1]);
 	close(res[0]);
 	for (int k = 0; k < 2; k++) {
@@ -241,13 +250,6 @@ static void two_workers(const pid_t target[2], enum pidcycle_strategy s,
 	}
 }
 
-static pid_t free_from(pid_t p)
-{
-	while (!ns_pid_free(p))
-		p++;
-	return p;
-}
-
 RT_TEST(conc_two_procs_different)
 {
 	const enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
@@ -257,12 +259,17 @@ RT_TEST(conc_two_procs_different)
 		pid_t t[2], got[2];
 		int code[2];
 
-		t[0] = free_from(ns_last() + 1500);
-		t[1] = free_from(t[0] + 1500);
+		t[0] = rt_ahead(1500);
+		t[1] = rt_ahead(3000);
 		two_workers(t, s[k], got, code);
 		print_message("  %s: want %d and %d, got %d and %d\n",
 			      pidcycle_strategy_name(s[k]), (int)t[0], (int)t[1],
 			      (int)got[0], (int)got[1]);
+		/* Liveness: both targets are free; one may lose, not both. */
+		if (code[0] != W_EXACT && code[1] != W_EXACT)
+			fail_msg("neither of two processes (%s) got its PID within "
+				 "%d PIDs burnt each", pidcycle_strategy_name(s[k]),
+				 BUDGET);
 	}
 	rt_restore_pid_max();
 }
@@ -276,7 +283,7 @@ RT_TEST(conc_two_procs_same)
 		pid_t t[2], got[2];
 		int code[2], wins;
 
-		t[0] = t[1] = free_from(ns_last() + 2000);
+		t[0] = t[1] = rt_ahead(2000);
 		two_workers(t, s[k], got, code);
 		wins = (code[0] == W_EXACT) + (code[1] == W_EXACT);
 		print_message("  %s: both want %d, got %d and %d\n",
@@ -284,6 +291,11 @@ RT_TEST(conc_two_procs_same)
 			      (int)got[0], (int)got[1]);
 		if (wins > 1)
 			fail_msg("two processes both got PID %d", (int)t[0]);
+		/* Liveness: the number is free, so one of them should get it. */
+		if (wins == 0)
+			fail_msg("neither of two processes (%s) got the free PID %d "
+				 "within %d PIDs burnt each",
+				 pidcycle_strategy_name(s[k]), (int)t[0], BUDGET);
 	}
 	rt_restore_pid_max();
 }

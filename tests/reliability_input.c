@@ -155,6 +155,8 @@ static pid_t orphaned_id(bool session, pid_t *member)
 			close(hold_pipe[1]);
 			_exit(read(hold_pipe[0], &ch, 1) == 0 ? 0 : 6);
 		}
+		if (session && m > 0)
+			setpgid(m, m);	/* as the member does: done before we report */
 		_exit(write(up[1], &m, sizeof(m)) == sizeof(m) && m > 0 ? 0 : 4);
 	}
 	hyg_own(c);
