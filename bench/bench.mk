@@ -11,8 +11,9 @@ BENCH_CLI ?= $(CLI)
 
 # PEER goes through the environment untouched: it holds spaces, quotes and {pid}.
 bench: export PEER := $(value PEER)
-bench: $(BENCH_CLI) $(BENCH_DRIVER)
+bench: $(BENCH_CLI) $(BENCH_DRIVER) all
 	$(Q)python3 bench/harness.py --out $(B)/bench --cli $(BENCH_CLI) --driver $(BENCH_DRIVER) \
+		--cracspin $(B)/cracspin \
 		$(if $(filter-out 0,$(QUICK)),--quick)
 
 # The harness's pure logic (ratios, verdicts, tables) on a fixture: no PIDs used.

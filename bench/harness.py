@@ -40,12 +40,12 @@ PROFILES = {
                  counts={"fork": 5000, "vfork": 30000, "thread": 40000, "ghost": 300000},
                  heap_mb=1024, heap_counts={"fork": 60, "vfork": 20000}, exact_calls=2000,
                  distances=[("100", 100), ("10k", 10000), ("1M", 1000000), ("lap", None)],
-                 pid_max=None, steer_reps=4),
+                 pid_max=None, steer_reps=4, jvm_hops={0: 20000, 1024: 500}),
     "quick": dict(warmup=0, runs=2, reps=1,
                   counts={"fork": 300, "vfork": 5000, "thread": 8000, "ghost": 50000},
                   heap_mb=1024, heap_counts={"fork": 15, "vfork": 3000}, exact_calls=300,
                   distances=[("100", 100), ("10k", 10000), ("50k", 50000), ("lap", None)],
-                  pid_max=65536, steer_reps=2),
+                  pid_max=65536, steer_reps=2, jvm_hops={0: 5000, 1024: 100}),
 }
 
 
@@ -134,6 +134,7 @@ class Bench:
         # Copies that uid 65534 can run whatever the checkout's permissions are.
         self.cli = self._stage(args.cli)
         self.driver = self._stage(args.driver)
+        self.cracspin = self._stage(args.cracspin) if os.path.exists(args.cracspin) else None
         os.chmod(self.tmp, 0o755)
         os.chown(self.tmp, 65534, 65534)
         self.peer = os.environ.get("PEER") or None
@@ -398,6 +399,37 @@ class Bench:
             log(f"steering ghost x{w}: ratio {report.fmt(r)}")
         self.res.setdefault("steering", {})["driver"] = rows
 
+    # -- JVM launchers: "PID at least N", the library against CRaC's fork loop --
+    def spin_once(self, mode, heap_mb, hop):
+        """cracspin MIN in one mode; its own timer starts after the heap is touched."""
+        want = read_int(LAST_PID) + hop
+        rc, out, err, secs = run([self.cracspin, mode, "--heap", str(heap_mb), str(want)],
+                                 True, timeout=900, cwd=self.tmp)
+        line = [x for x in err.splitlines() if x.startswith("cracspin:")]
+        parts = line[-1].split() if line else []
+        ok = rc == 0 and len(parts) >= 6
+        child = int(parts[-1]) if ok else None
+        if not ok or child < want:
+            self.error(f"cracspin {mode} heap {heap_mb}", (err or out)[-300:])
+            return None
+        return {"mode": mode.lstrip("-"), "heap_mb": heap_mb, "hop": hop, "min": want,
+                "child": child, "forks": int(parts[1]), "seconds": float(parts[3])}
+
+    def jvm(self):
+        if not self.cracspin:
+            self.error("jvm", "build/cracspin was not built (no JDK headers): skipped")
+            return
+        rows = []
+        for heap_mb, hop in sorted(self.p["jvm_hops"].items()):
+            # Alternate the order so that drift in load hits both alike.
+            for mode in ("--lib", "--spin-only", "--spin-only", "--lib"):
+                e = self.spin_once(mode, heap_mb, hop)
+                if e:
+                    rows.append(e)
+            r = report.jvm_ratio({"jvm": rows}, heap_mb)
+            log(f"jvm heap {heap_mb} MiB, hop {hop}: fork loop / library {report.fmt(r, 'x')}")
+        self.res["jvm"] = rows
+
     # -- output --
     def write(self):
         with open("/proc/loadavg") as f:
@@ -417,7 +449,8 @@ class Bench:
         steps = [("machine", self.machine), ("probe", self.probe),
                  ("throughput (hyperfine)", self.throughput_hyperfine),
                  ("throughput (driver)", self.throughput_driver), ("exact", self.exact),
-                 ("time to target", self.targets), ("steering", self.steering_driver)]
+                 ("time to target", self.targets), ("steering", self.steering_driver),
+                 ("jvm launchers", self.jvm)]
         try:
             for name, fn in steps:
                 log(f"step: {name}")
@@ -446,6 +479,7 @@ def main():
     ap.add_argument("--out", default="build/bench")
     ap.add_argument("--cli", default="build/pidcycle")
     ap.add_argument("--driver", default="build/bench/driver")
+    ap.add_argument("--cracspin", default="build/cracspin")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if ENV_HOSTNS not in os.environ:

@@ -251,6 +251,30 @@ def md_steering(res):
                   "reach target (mean)", "ratio"], rows)
 
 
+def jvm_seconds(res, mode, heap_mb):
+    return median([e["seconds"] for e in res.get("jvm", [])
+                   if e["mode"] == mode and e["heap_mb"] == heap_mb])
+
+
+def jvm_ratio(res, heap_mb):
+    """How many times longer CRaC's fork loop takes than pidcycle_fork_min()."""
+    return ratio(jvm_seconds(res, "spin-only", heap_mb), jvm_seconds(res, "lib", heap_mb))
+
+
+def md_jvm(res):
+    rows = []
+    for heap_mb in sorted({e["heap_mb"] for e in res.get("jvm", [])}):
+        hop = next(e["hop"] for e in res["jvm"] if e["heap_mb"] == heap_mb)
+        rows.append((f"{heap_mb} MiB" if heap_mb else "small", f"{hop:,}",
+                     fmt_secs(jvm_seconds(res, "spin-only", heap_mb)),
+                     fmt_secs(jvm_seconds(res, "lib", heap_mb)),
+                     fmt(jvm_ratio(res, heap_mb), "x")))
+    if not rows:
+        return "(not measured: build/cracspin needs the JDK headers)"
+    return table(["parent heap (touched)", "N - cursor", "fork()+waitpid loop (CRaC)",
+                  "pidcycle_fork_min()", "loop / library"], rows)
+
+
 def markdown(res):
     q = res.get("quick")
     cfg = res.get("config", {})
@@ -283,6 +307,11 @@ def markdown(res):
         "The peer column times `$PEER` with `{pid}` replaced by the same kind of target.",
         "", md_target(res),
         "", "## Steering overhead (reach a target vs burn the same count)", "", md_steering(res),
+        "", "## JVM launchers: a child with PID >= N", "",
+        "`build/cracspin` as uid 65534: `--spin-only` is CRaC's fallback (fork()+_exit()+"
+        "waitpid() until the PIDs reach N), `--lib` calls `pidcycle_fork_min(N)`; both "
+        "touch the heap first and time only the search and the fork (median of 2 each).",
+        "", md_jvm(res),
         "", "Plots: " + ", ".join(f"`{p}`" for p in res.get("plots", [])) if res.get("plots")
         else "", "",
     ]

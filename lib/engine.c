@@ -226,17 +226,24 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 	pc_inuse_refresh(0.2);
 	for (;;) {
 		int64_t d, batch, k;
+		bool lapped;
 
 		err = pc_geom_read(&r->cur, &g);
 		if (err)
 			return err;
-		if (goal == PC_GOAL_NEXT && pc_pid_in_use(r->target))
-			return r->pool || r->burnt ? -PC_ETAKEN : -EEXIST;
 		d = goal == PC_GOAL_MIN ? min_distance(r, &g)
 					: free_before(r, &g, &wraps);
+		lapped = prev >= 0 && d > prev;
+		/*
+		 * Is the target still free? The full check scans /proc, so only
+		 * at the start, after a lap and close in, where it matters.
+		 */
+		if (goal == PC_GOAL_NEXT && (prev < 0 || lapped || d <= LIVE_WINDOW) &&
+		    pc_pid_in_use(r->target))
+			return r->pool || r->burnt ? -PC_ETAKEN : -EEXIST;
 		if (d <= 0)
 			return (int)d;
-		if (prev >= 0 && d > prev) {
+		if (lapped) {
 			/* Passed it (someone else took numbers): a lap. */
 			r->laps++;
 			pc_inuse_refresh(0);

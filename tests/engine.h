@@ -9,20 +9,6 @@
 #include "hygiene.h"
 #include "nsutil.h"
 
-/* Every test body runs between a hygiene snapshot and its check. */
-#define ET_TEST(name)							\
-	static void name##_body(void);					\
-	void name(void **state)						\
-	{								\
-		struct hyg_snap snap_;					\
-		(void)state;						\
-		hyg_take(&snap_);					\
-		name##_body();						\
-		hyg_check(&snap_);					\
-	}								\
-	static void name##_body(void)
-
-#define ET_DECL(name) void name(void **state)
 
 /* ---- engine_util.c: helpers that do not go through the library ------- */
 
@@ -101,29 +87,29 @@ double eng_now_ms(void);
 /* ---- the tests -------------------------------------------------------- */
 
 /* engine_inuse.c */
-ET_DECL(fresh_below_300);
-ET_DECL(in_use_thread_tid);
-ET_DECL(in_use_orphan_pgrp);
-ET_DECL(in_use_orphan_session);
-ET_DECL(in_use_zombie);
-ET_DECL(in_use_ahead_after_wrap);
-ET_DECL(erange_below_floor);
-ET_DECL(wrap_exact_ghost);
-ET_DECL(wrap_exact_thread);
-ET_DECL(wrap_exact_auto);
-ET_DECL(estimate_ahead_agrees);
-ET_DECL(estimate_wrap_agrees);
+HYG_DECL(fresh_below_300);
+HYG_DECL(in_use_thread_tid);
+HYG_DECL(in_use_orphan_pgrp);
+HYG_DECL(in_use_orphan_session);
+HYG_DECL(in_use_zombie);
+HYG_DECL(in_use_ahead_after_wrap);
+HYG_DECL(erange_below_floor);
+HYG_DECL(wrap_exact_ghost);
+HYG_DECL(wrap_exact_thread);
+HYG_DECL(wrap_exact_auto);
+HYG_DECL(estimate_ahead_agrees);
+HYG_DECL(estimate_wrap_agrees);
 
 /* engine_limits.c */
-ET_DECL(burn_timeout);
-ET_DECL(burn_cancel_progress);
-ET_DECL(burn_max_burn);
-ET_DECL(ghost_creates_no_task);
-ET_DECL(workers_one_two_ghost);
-ET_DECL(workers_one_two_thread);
+HYG_DECL(burn_timeout);
+HYG_DECL(burn_cancel_progress);
+HYG_DECL(burn_max_burn);
+HYG_DECL(ghost_creates_no_task);
+HYG_DECL(workers_one_two_ghost);
+HYG_DECL(workers_one_two_thread);
 
 /* engine_load.c */
-ET_DECL(concurrent_load_ghost);
-ET_DECL(concurrent_load_thread);
+HYG_DECL(concurrent_load_ghost);
+HYG_DECL(concurrent_load_thread);
 
 #endif /* PC_TEST_ENGINE_H */

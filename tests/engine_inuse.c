@@ -84,7 +84,7 @@ static void exact_opts(pid_t target, const struct pidcycle_opts *o)
 
 /* ---- a fresh namespace: below 300 is still ahead ----------------------- */
 
-ET_TEST(fresh_below_300)
+HYG_TEST(fresh_below_300)
 {
 	PIDCYCLE_OPTS(ghost, .strategy = PIDCYCLE_GHOST);
 	PIDCYCLE_OPTS(thread, .strategy = PIDCYCLE_THREAD);
@@ -120,7 +120,7 @@ static void cursor_at_least(pid_t min)
 }
 
 
-ET_TEST(in_use_thread_tid)
+HYG_TEST(in_use_thread_tid)
 {
 	pid_t tid, holder = eng_thread_holder(&tid);
 
@@ -129,7 +129,7 @@ ET_TEST(in_use_thread_tid)
 	eng_release(holder);
 }
 
-ET_TEST(in_use_orphan_pgrp)
+HYG_TEST(in_use_orphan_pgrp)
 {
 	pid_t member, pgid = eng_orphan_group(&member);
 
@@ -139,7 +139,7 @@ ET_TEST(in_use_orphan_pgrp)
 }
 
 /* Neither a process nor a group: only the member's session id holds it. */
-ET_TEST(in_use_orphan_session)
+HYG_TEST(in_use_orphan_session)
 {
 	pid_t member, sid;
 
@@ -150,7 +150,7 @@ ET_TEST(in_use_orphan_session)
 	eng_release(member);
 }
 
-ET_TEST(in_use_zombie)
+HYG_TEST(in_use_zombie)
 {
 	pid_t z = eng_zombie();
 
@@ -162,7 +162,7 @@ ET_TEST(in_use_zombie)
  * Numbers in use ahead of the cursor (after a wrap): refused without a burn;
  * a target just past them is exact and the estimate counted them.
  */
-ET_TEST(in_use_ahead_after_wrap)
+HYG_TEST(in_use_ahead_after_wrap)
 {
 	PIDCYCLE_OPTS(ghost, .strategy = PIDCYCLE_GHOST);
 	struct pidcycle_estimate e;
@@ -196,7 +196,7 @@ ET_TEST(in_use_ahead_after_wrap)
 
 /* ---- the floor: unreachable by cycling once the cursor passed 300 -------- */
 
-ET_TEST(erange_below_floor)
+HYG_TEST(erange_below_floor)
 {
 	const pid_t targets[] = { 150, 299, 100 };
 
@@ -237,9 +237,9 @@ static void wrap_exact(enum pidcycle_strategy s)
 	}
 }
 
-ET_TEST(wrap_exact_ghost) { wrap_exact(PIDCYCLE_GHOST); }
-ET_TEST(wrap_exact_thread) { wrap_exact(PIDCYCLE_THREAD); }
-ET_TEST(wrap_exact_auto) { wrap_exact(PIDCYCLE_AUTO); }
+HYG_TEST(wrap_exact_ghost) { wrap_exact(PIDCYCLE_GHOST); }
+HYG_TEST(wrap_exact_thread) { wrap_exact(PIDCYCLE_THREAD); }
+HYG_TEST(wrap_exact_auto) { wrap_exact(PIDCYCLE_AUTO); }
 
 /* ---- estimate against what happens --------------------------------------- */
 
@@ -313,5 +313,5 @@ static void estimate_agrees(bool wraps)
 	eng_release(z);
 }
 
-ET_TEST(estimate_ahead_agrees) { estimate_agrees(false); }
-ET_TEST(estimate_wrap_agrees) { estimate_agrees(true); }
+HYG_TEST(estimate_ahead_agrees) { estimate_agrees(false); }
+HYG_TEST(estimate_wrap_agrees) { estimate_agrees(true); }

@@ -31,7 +31,7 @@ static void cursor_matches(struct eng_used *u, pid_t last,
 			 (int)last, st->threads, (int)want, (int)ns_last());
 }
 
-ET_TEST(burn_timeout)
+HYG_TEST(burn_timeout)
 {
 	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner(), .timeout_ms = 200);
 	struct pidcycle_stats st = { .sz = sizeof(st) };
@@ -87,7 +87,7 @@ static void progress_sane(const struct prog_log *l, pid_t max)
 	}
 }
 
-ET_TEST(burn_cancel_progress)
+HYG_TEST(burn_cancel_progress)
 {
 	struct prog_log log = { 0 };
 	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner(), .progress = cancel_third,
@@ -132,7 +132,7 @@ static void budget(enum pidcycle_strategy s, unsigned int threads,
 	cursor_matches(&u, last, &st);
 }
 
-ET_TEST(burn_max_burn)
+HYG_TEST(burn_max_burn)
 {
 	budget(ns_fast_burner(), 1, 5000);
 	budget(ns_fast_burner(), 2, 3001);
@@ -194,7 +194,7 @@ static int most_tasks_while(pid_t pid, int *samples)
  * more than the baseline + the child + its helpers, the baseline again after,
  * and the cursor exactly where GHOST_BURN allocations put it.
  */
-ET_TEST(ghost_creates_no_task)
+HYG_TEST(ghost_creates_no_task)
 {
 	struct ghost_result res;
 	struct eng_used u;
@@ -265,5 +265,5 @@ static void workers_one_two(enum pidcycle_strategy s)
 	}
 }
 
-ET_TEST(workers_one_two_ghost) { workers_one_two(PIDCYCLE_GHOST); }
-ET_TEST(workers_one_two_thread) { workers_one_two(PIDCYCLE_THREAD); }
+HYG_TEST(workers_one_two_ghost) { workers_one_two(PIDCYCLE_GHOST); }
+HYG_TEST(workers_one_two_thread) { workers_one_two(PIDCYCLE_THREAD); }

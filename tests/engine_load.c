@@ -64,5 +64,5 @@ static void under_load(enum pidcycle_strategy s, unsigned int requests)
 }
 
 /* A lost race costs a lap: ~0.1 s for ghosts, ~0.5-1 s for threads here. */
-ET_TEST(concurrent_load_ghost) { under_load(PIDCYCLE_GHOST, 12); }
-ET_TEST(concurrent_load_thread) { under_load(PIDCYCLE_THREAD, 4); }
+HYG_TEST(concurrent_load_ghost) { under_load(PIDCYCLE_GHOST, 12); }
+HYG_TEST(concurrent_load_thread) { under_load(PIDCYCLE_THREAD, 4); }

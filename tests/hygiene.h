@@ -40,4 +40,20 @@ void hyg_check(const struct hyg_snap *before);
  */
 void hyg_sigchld_checkpoint(void);
 
+
+/* A test whose body runs between a hygiene snapshot and its check. */
+#define HYG_TEST(name)							\
+	static void name##_body(void);					\
+	void name(void **state)						\
+	{								\
+		struct hyg_snap snap_;					\
+		(void)state;						\
+		hyg_take(&snap_);					\
+		name##_body();						\
+		hyg_check(&snap_);					\
+	}								\
+	static void name##_body(void)
+
+#define HYG_DECL(name) void name(void **state)
+
 #endif /* PC_TEST_HYGIENE_H */

@@ -115,7 +115,7 @@ static void probe_small_struct_check(void)
 	assert_int_equal(pidcycle_probe(&u.i), -EINVAL);
 }
 
-IT_TEST(probe_sane)
+HYG_TEST(probe_sane)
 {
 	struct pidcycle_info i = { .sz = sizeof(i) };
 
@@ -159,13 +159,13 @@ static void exact_with(enum pidcycle_strategy s)
 		exact_behind(s);
 }
 
-IT_TEST(exact_settid) { exact_with(PIDCYCLE_SETTID); }
-IT_TEST(exact_lastpid) { exact_with(PIDCYCLE_LASTPID); }
-IT_TEST(exact_ghost) { exact_with(PIDCYCLE_GHOST); }
-IT_TEST(exact_thread) { exact_with(PIDCYCLE_THREAD); }
-IT_TEST(exact_vfork) { exact_with(PIDCYCLE_VFORK); }
-IT_TEST(exact_fork) { exact_with(PIDCYCLE_FORK); }
-IT_TEST(exact_auto) { exact_with(PIDCYCLE_AUTO); }
+HYG_TEST(exact_settid) { exact_with(PIDCYCLE_SETTID); }
+HYG_TEST(exact_lastpid) { exact_with(PIDCYCLE_LASTPID); }
+HYG_TEST(exact_ghost) { exact_with(PIDCYCLE_GHOST); }
+HYG_TEST(exact_thread) { exact_with(PIDCYCLE_THREAD); }
+HYG_TEST(exact_vfork) { exact_with(PIDCYCLE_VFORK); }
+HYG_TEST(exact_fork) { exact_with(PIDCYCLE_FORK); }
+HYG_TEST(exact_auto) { exact_with(PIDCYCLE_AUTO); }
 
 /*
  * glibc caches the TID in struct pthread; fork() refreshes it in the child.
@@ -173,7 +173,7 @@ IT_TEST(exact_auto) { exact_with(PIDCYCLE_AUTO); }
  * calls (affinity, CPU clocks) act on the parent. pthread_getcpuclockid()
  * encodes that cached TID in the clock id: compare it with a fresh gettid().
  */
-IT_TEST(settid_child_tid_cache)
+HYG_TEST(settid_child_tid_cache)
 {
 	PIDCYCLE_OPTS(o, .strategy = PIDCYCLE_SETTID);
 	pid_t target, child;
@@ -220,12 +220,12 @@ static void set_next_with(enum pidcycle_strategy s)
 	}
 }
 
-IT_TEST(set_next_auto) { set_next_with(PIDCYCLE_AUTO); }
-IT_TEST(set_next_lastpid) { set_next_with(PIDCYCLE_LASTPID); }
-IT_TEST(set_next_ghost) { set_next_with(PIDCYCLE_GHOST); }
-IT_TEST(set_next_thread) { set_next_with(PIDCYCLE_THREAD); }
-IT_TEST(set_next_vfork) { set_next_with(PIDCYCLE_VFORK); }
-IT_TEST(set_next_fork) { set_next_with(PIDCYCLE_FORK); }
+HYG_TEST(set_next_auto) { set_next_with(PIDCYCLE_AUTO); }
+HYG_TEST(set_next_lastpid) { set_next_with(PIDCYCLE_LASTPID); }
+HYG_TEST(set_next_ghost) { set_next_with(PIDCYCLE_GHOST); }
+HYG_TEST(set_next_thread) { set_next_with(PIDCYCLE_THREAD); }
+HYG_TEST(set_next_vfork) { set_next_with(PIDCYCLE_VFORK); }
+HYG_TEST(set_next_fork) { set_next_with(PIDCYCLE_FORK); }
 
 /* ---- fork_min ------------------------------------------------------------ */
 
@@ -268,13 +268,13 @@ static void fork_min_ahead_with(enum pidcycle_strategy s)
 	fork_min_check(ns_last() + 1, s);
 }
 
-IT_TEST(fork_min_ahead_auto) { fork_min_ahead_with(PIDCYCLE_AUTO); }
-IT_TEST(fork_min_ahead_ghost) { fork_min_ahead_with(PIDCYCLE_GHOST); }
-IT_TEST(fork_min_ahead_thread) { fork_min_ahead_with(PIDCYCLE_THREAD); }
-IT_TEST(fork_min_ahead_fork) { fork_min_ahead_with(PIDCYCLE_FORK); }
+HYG_TEST(fork_min_ahead_auto) { fork_min_ahead_with(PIDCYCLE_AUTO); }
+HYG_TEST(fork_min_ahead_ghost) { fork_min_ahead_with(PIDCYCLE_GHOST); }
+HYG_TEST(fork_min_ahead_thread) { fork_min_ahead_with(PIDCYCLE_THREAD); }
+HYG_TEST(fork_min_ahead_fork) { fork_min_ahead_with(PIDCYCLE_FORK); }
 
 /* min already behind the cursor: no hop, the child simply gets a new number. */
-IT_TEST(fork_min_behind)
+HYG_TEST(fork_min_behind)
 {
 	enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
 
@@ -296,15 +296,10 @@ IT_TEST(fork_min_behind)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (pidcycle_probe(&ns_info)) {
+	if (ns_probe_print()) {
 		print_error("pidcycle_probe failed: every test would be meaningless\n");
 		return -1;
 	}
-	print_message("probe: kernel %s pid_max %d last_pid %d uid %d "
-		      "strategies 0x%x auto %s\n", ns_info.kernel,
-		      (int)ns_info.pid_max, (int)ns_info.last_pid, (int)getuid(),
-		      ns_info.strategies,
-		      pidcycle_strategy_name(ns_info.auto_strategy));
 	return 0;
 }
 
@@ -315,17 +310,9 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* After a failed test: reap what it left so the next starts clean. */
-static int test_teardown(void **state)
-{
-	(void)state;
-	ns_reap_leftovers();
-	return 0;
-}
+#define T(f) NS_TEST(f)
 
-#define T(f) cmocka_unit_test_teardown(f, test_teardown)
-
-static int run_all(void)
+static int run_all(const char *unused)
 {
 	const struct CMUnitTest tests[] = {
 		T(probe_sane),
@@ -350,6 +337,8 @@ static int run_all(void)
 	const char *filter = getenv("PIDCYCLE_TEST_FILTER");
 	static char name[64];
 
+	(void)unused;
+
 	snprintf(name, sizeof(name), "integration-uid%d%s", (int)getuid(),
 		 ns_privileged() ? "-privileged" : "");
 	if (filter && *filter)
@@ -359,34 +348,9 @@ static int run_all(void)
 					   group_teardown);
 }
 
-/*
- * PID 1 of the namespace stays a plain reaper and the tests run in its child:
- * the test process then has an ordinary PID, and "PID 1" and "our own PID"
- * are two different targets.
- */
 int main(void)
 {
-	pid_t t;
-	int st = 0;
-
-	if (getpid() != 1) {
-		fprintf(stderr, "integration: must run as PID 1 of a private PID "
-			"namespace: unshare --pid --fork --mount-proc %s\n",
-			"build/tests/integration");
-		return 2;
-	}
-	t = fork();
-	if (t < 0)
-		return 2;
-	if (t == 0)
-		return run_all() ? 1 : 0;
-	for (;;) {
-		pid_t r = waitpid(-1, &st, __WALL);
-
-		if (r == t)
-			break;
-		if (r < 0 && errno != EINTR)
-			return 2;
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ns_main("integration",
+		       "unshare --pid --fork --mount-proc build/tests/integration",
+		       run_all, NULL);
 }

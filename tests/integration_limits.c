@@ -62,14 +62,14 @@ static void in_use_all(pid_t target)
 	}
 }
 
-IT_TEST(in_use_self_and_init)
+HYG_TEST(in_use_self_and_init)
 {
 	in_use_all(getpid());
 	in_use_all(1);
 }
 
 /* A leader that exited while its group lives on: the number is a pgid only. */
-IT_TEST(in_use_pgrp_only)
+HYG_TEST(in_use_pgrp_only)
 {
 	int up[2], hold[2];
 	pid_t leader, member = 0;
@@ -104,7 +104,7 @@ IT_TEST(in_use_pgrp_only)
 	ns_reap_ok(member);	/* orphaned to us: we are the subreaper */
 }
 
-IT_TEST(in_use_zombie)
+HYG_TEST(in_use_zombie)
 {
 	pid_t z = fork();
 	siginfo_t si;
@@ -119,7 +119,7 @@ IT_TEST(in_use_zombie)
 	ns_reap_ok(z);
 }
 
-IT_TEST(errors_einval)
+HYG_TEST(errors_einval)
 {
 	pid_t max = ns_pid_max();
 	const pid_t bad[] = { 0, -1, max, max + 1, INT_MIN };
@@ -135,7 +135,7 @@ IT_TEST(errors_einval)
 }
 
 /* Cycling never comes back below 300: only privilege reaches 100. */
-IT_TEST(errors_erange)
+HYG_TEST(errors_erange)
 {
 	PIDCYCLE_OPTS(burner, .strategy = ns_fast_burner());
 	PIDCYCLE_OPTS(any);
@@ -166,7 +166,7 @@ static pid_t far_target(pid_t distance)
 	return last + distance;
 }
 
-IT_TEST(timeout_ms)
+HYG_TEST(timeout_ms)
 {
 	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner(), .timeout_ms = 1);
 	pid_t target = far_target(3000000);
@@ -178,7 +178,7 @@ IT_TEST(timeout_ms)
 }
 
 /* max_burn is a budget: past it the call gives up having spent no more. */
-IT_TEST(timeout_max_burn)
+HYG_TEST(timeout_max_burn)
 {
 	for (size_t k = 1; k < N_ALL; k++) {
 		enum pidcycle_strategy s = all_strategies[k];
@@ -213,7 +213,7 @@ static int cancel_cb(const struct pidcycle_progress *p, void *user)
 	return 1;
 }
 
-IT_TEST(cancel_progress)
+HYG_TEST(cancel_progress)
 {
 	struct prog_rec rec = { 0 };
 	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner(), .progress = cancel_cb,
@@ -229,7 +229,7 @@ IT_TEST(cancel_progress)
 	assert_true(ns_last() < target);
 }
 
-IT_TEST(cancel_progress_burn)
+HYG_TEST(cancel_progress_burn)
 {
 	struct prog_rec rec = { 0 };
 	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner(), .progress = cancel_cb,
@@ -268,14 +268,14 @@ static void burn_with(enum pidcycle_strategy s, unsigned int threads)
 	assert_int_equal(ns_last() - last, 7);
 }
 
-IT_TEST(burn_auto) { burn_with(PIDCYCLE_AUTO, 0); }
-IT_TEST(burn_ghost) { burn_with(PIDCYCLE_GHOST, 0); }
-IT_TEST(burn_thread) { burn_with(PIDCYCLE_THREAD, 0); }
-IT_TEST(burn_vfork) { burn_with(PIDCYCLE_VFORK, 0); }
-IT_TEST(burn_fork) { burn_with(PIDCYCLE_FORK, 1); }
-IT_TEST(burn_two_threads) { burn_with(ns_fast_burner(), 2); }
+HYG_TEST(burn_auto) { burn_with(PIDCYCLE_AUTO, 0); }
+HYG_TEST(burn_ghost) { burn_with(PIDCYCLE_GHOST, 0); }
+HYG_TEST(burn_thread) { burn_with(PIDCYCLE_THREAD, 0); }
+HYG_TEST(burn_vfork) { burn_with(PIDCYCLE_VFORK, 0); }
+HYG_TEST(burn_fork) { burn_with(PIDCYCLE_FORK, 1); }
+HYG_TEST(burn_two_threads) { burn_with(ns_fast_burner(), 2); }
 
-IT_TEST(estimate_ahead)
+HYG_TEST(estimate_ahead)
 {
 	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner());
 	struct pidcycle_estimate e = { .sz = sizeof(e) };
@@ -356,10 +356,10 @@ static void wrap_with(enum pidcycle_strategy s)
 		assert_int_equal(ns_last(), target);
 }
 
-IT_TEST(wrap_settid) { wrap_with(PIDCYCLE_SETTID); }
-IT_TEST(wrap_lastpid) { wrap_with(PIDCYCLE_LASTPID); }
-IT_TEST(wrap_ghost) { wrap_with(PIDCYCLE_GHOST); }
-IT_TEST(wrap_thread) { wrap_with(PIDCYCLE_THREAD); }
-IT_TEST(wrap_vfork) { wrap_with(PIDCYCLE_VFORK); }
-IT_TEST(wrap_fork) { wrap_with(PIDCYCLE_FORK); }
-IT_TEST(wrap_auto) { wrap_with(PIDCYCLE_AUTO); }
+HYG_TEST(wrap_settid) { wrap_with(PIDCYCLE_SETTID); }
+HYG_TEST(wrap_lastpid) { wrap_with(PIDCYCLE_LASTPID); }
+HYG_TEST(wrap_ghost) { wrap_with(PIDCYCLE_GHOST); }
+HYG_TEST(wrap_thread) { wrap_with(PIDCYCLE_THREAD); }
+HYG_TEST(wrap_vfork) { wrap_with(PIDCYCLE_VFORK); }
+HYG_TEST(wrap_fork) { wrap_with(PIDCYCLE_FORK); }
+HYG_TEST(wrap_auto) { wrap_with(PIDCYCLE_AUTO); }

@@ -252,3 +252,49 @@ void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
 			 (int)target, pidcycle_strategy_name(s), (int)r,
 			 (int)ns_last());
 }
+
+int ns_test_teardown(void **state)
+{
+	(void)state;
+	ns_reap_leftovers();
+	return 0;
+}
+
+int ns_main(const char *prog, const char *how, int (*run)(const char *arg),
+	    const char *arg)
+{
+	pid_t t;
+	int st = 0;
+
+	if (getpid() != 1) {
+		fprintf(stderr, "%s: must run as PID 1 of a private PID namespace: %s\n",
+			prog, how);
+		return 2;
+	}
+	t = fork();
+	if (t < 0)
+		return 2;
+	if (t == 0)
+		return run(arg) ? 1 : 0;
+	for (;;) {
+		pid_t r = waitpid(-1, &st, __WALL);
+
+		if (r == t)
+			break;
+		if (r < 0 && errno != EINTR)
+			return 2;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int ns_probe_print(void)
+{
+	if (pidcycle_probe(&ns_info))
+		return -1;
+	print_message("probe: kernel %s pid_max %d last_pid %d uid %d "
+		      "strategies 0x%x auto %s\n", ns_info.kernel,
+		      (int)ns_info.pid_max, (int)ns_info.last_pid, (int)getuid(),
+		      ns_info.strategies,
+		      pidcycle_strategy_name(ns_info.auto_strategy));
+	return 0;
+}

@@ -10,6 +10,8 @@
 
 /* What pidcycle_probe() said in the group setup. */
 extern struct pidcycle_info ns_info;
+/* Fill ns_info and print it; 0, or -1 if the probe failed. */
+int ns_probe_print(void);
 
 /* The namespace's last PID, read straight from /proc (no library). */
 pid_t ns_last(void);
@@ -48,5 +50,16 @@ int ns_reap(pid_t pid);
 void ns_reap_ok(pid_t pid);
 /* Kill (by PID) and reap every child still around: cleanup after a failure. */
 void ns_reap_leftovers(void);
+/* cmocka teardown: ns_reap_leftovers(), so the next test starts clean. */
+int ns_test_teardown(void **state);
+#define NS_TEST(f) cmocka_unit_test_teardown(f, ns_test_teardown)
+
+/*
+ * main() of a test program that runs as PID 1 of a private PID namespace:
+ * PID 1 stays a plain reaper and run(arg) runs in its child, so that "PID 1"
+ * and "our own PID" are two different numbers. `how` says how to start it.
+ */
+int ns_main(const char *prog, const char *how, int (*run)(const char *arg),
+	    const char *arg);
 
 #endif /* PC_TEST_NSUTIL_H */

@@ -114,15 +114,9 @@ int rt_threads(void)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (pidcycle_probe(&ns_info)) {
-		/* The faults that hide /proc/sys test the probe itself. */
+	/* The faults that hide /proc/sys test the probe itself. */
+	if (ns_probe_print())
 		print_message("pidcycle_probe failed here; probe-dependent helpers see an empty mask\n");
-		return 0;
-	}
-	print_message("probe: pid_max %d last_pid %d uid %d strategies 0x%x auto %s\n",
-		      (int)ns_info.pid_max, (int)ns_info.last_pid, (int)getuid(),
-		      ns_info.strategies,
-		      pidcycle_strategy_name(ns_info.auto_strategy));
 	return 0;
 }
 
@@ -133,14 +127,7 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static int test_teardown(void **state)
-{
-	(void)state;
-	ns_reap_leftovers();
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_teardown(f, test_teardown)
+#define T(f) NS_TEST(f)
 
 static int run_group(const char *name, const struct CMUnitTest *t, size_t n)
 {
@@ -175,32 +162,9 @@ static int run_all(const char *which)
 	return run_group("reliability", tests, sizeof(tests) / sizeof(tests[0]));
 }
 
-/*
- * PID 1 stays a plain reaper and the tests run in its child, so "PID 1" and
- * "our own PID" are different targets and orphans have somewhere to go.
- */
 int main(int argc, char **argv)
 {
-	pid_t t;
-	int st = 0;
-
-	if (getpid() != 1) {
-		fprintf(stderr, "reliability: must run as PID 1 of a private PID "
-			"namespace: unshare --pid --fork --mount-proc %s\n", argv[0]);
-		return 2;
-	}
-	t = fork();
-	if (t < 0)
-		return 2;
-	if (t == 0)
-		return run_all(argc > 1 ? argv[1] : NULL) ? 1 : 0;
-	for (;;) {
-		pid_t r = waitpid(-1, &st, __WALL);
-
-		if (r == t)
-			break;
-		if (r < 0 && errno != EINTR)
-			return 2;
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ns_main("reliability",
+		       "unshare --pid --fork --mount-proc build/tests/reliability",
+		       run_all, argc > 1 ? argv[1] : NULL);
 }

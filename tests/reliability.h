@@ -8,20 +8,6 @@
 #include "hygiene.h"
 #include "nsutil.h"
 
-/* Every test body runs between a hygiene snapshot and its check. */
-#define RT_TEST(name)							\
-	static void name##_body(void);					\
-	void name(void **state)						\
-	{								\
-		struct hyg_snap snap_;					\
-		(void)state;						\
-		hyg_take(&snap_);					\
-		name##_body();						\
-		hyg_check(&snap_);					\
-	}								\
-	static void name##_body(void)
-
-#define RT_DECL(name) void name(void **state)
 
 /* A request's outcome as the tests classify it. */
 enum rt_outcome {
@@ -51,30 +37,30 @@ pid_t rt_ahead(pid_t d);
 int rt_threads(void);
 
 /* reliability_input.c */
-RT_DECL(input_bad_pids);
-RT_DECL(input_below_floor);
-RT_DECL(input_in_use);
-RT_DECL(input_null);
-RT_DECL(input_opts_size);
-RT_DECL(input_opts_values);
-RT_DECL(input_strategy_denied);
+HYG_DECL(input_bad_pids);
+HYG_DECL(input_below_floor);
+HYG_DECL(input_in_use);
+HYG_DECL(input_null);
+HYG_DECL(input_opts_size);
+HYG_DECL(input_opts_values);
+HYG_DECL(input_strategy_denied);
 
 /* reliability_faults.c */
-RT_DECL(fault_hidepid);
-RT_DECL(fault_sys_ro);
-RT_DECL(fault_no_lastpid);
-RT_DECL(fault_no_sysctl);
-RT_DECL(fault_nproc);
-RT_DECL(fault_nofile);
-RT_DECL(fault_pid_max_lowered);
+HYG_DECL(fault_hidepid);
+HYG_DECL(fault_sys_ro);
+HYG_DECL(fault_no_lastpid);
+HYG_DECL(fault_no_sysctl);
+HYG_DECL(fault_nproc);
+HYG_DECL(fault_nofile);
+HYG_DECL(fault_pid_max_lowered);
 
 /* reliability_conc.c */
-RT_DECL(conc_many_threads);
-RT_DECL(conc_threads_fork_at);
-RT_DECL(conc_two_procs_different);
-RT_DECL(conc_two_procs_same);
+HYG_DECL(conc_many_threads);
+HYG_DECL(conc_threads_fork_at);
+HYG_DECL(conc_two_procs_different);
+HYG_DECL(conc_two_procs_same);
 
 /* reliability_load.c */
-RT_DECL(load_forker);
+HYG_DECL(load_forker);
 
 #endif /* PC_TEST_RELIABILITY_H */

@@ -44,7 +44,7 @@ static void *sleeper(void *arg)
 	return read(sleep_pipe[0], &c, 1) < 0 ? arg : NULL;
 }
 
-RT_TEST(conc_many_threads)
+HYG_TEST(conc_many_threads)
 {
 	pthread_t th[SLEEPERS];
 	int base = rt_threads(), err = 0;
@@ -146,7 +146,7 @@ static int threads_round(enum pidcycle_strategy s, int *exact, int *failed)
 	return won;
 }
 
-RT_TEST(conc_threads_fork_at)
+HYG_TEST(conc_threads_fork_at)
 {
 	sigset_t chld, old;
 	int base = rt_threads(), exact = 0, failed = 0, won[2];
@@ -250,7 +250,7 @@ static void two_workers(const pid_t target[2], enum pidcycle_strategy s,
 	}
 }
 
-RT_TEST(conc_two_procs_different)
+HYG_TEST(conc_two_procs_different)
 {
 	const enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
 
@@ -274,7 +274,7 @@ RT_TEST(conc_two_procs_different)
 	rt_restore_pid_max();
 }
 
-RT_TEST(conc_two_procs_same)
+HYG_TEST(conc_two_procs_same)
 {
 	const enum pidcycle_strategy s[] = { PIDCYCLE_AUTO, ns_fast_burner() };
 

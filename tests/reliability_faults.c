@@ -69,7 +69,7 @@ static void fork_at_exact_or_fail(pid_t target, enum pidcycle_strategy s)
 
 /* ---- /proc with hidepid=2, unprivileged --------------------------------- */
 
-RT_TEST(fault_hidepid)
+HYG_TEST(fault_hidepid)
 {
 	struct pidcycle_info i = { .sz = sizeof(i) };
 	const char *hidden = getenv("RT_HIDDEN_PID");
@@ -113,7 +113,7 @@ RT_TEST(fault_hidepid)
 
 /* ---- /proc/sys read-only, as root ---------------------------------------- */
 
-RT_TEST(fault_sys_ro)
+HYG_TEST(fault_sys_ro)
 {
 	struct pidcycle_info i = { .sz = sizeof(i) };
 	PIDCYCLE_OPTS(lastpid, .strategy = PIDCYCLE_LASTPID);
@@ -145,7 +145,7 @@ RT_TEST(fault_sys_ro)
 
 /* ---- no ns_last_pid (no CONFIG_CHECKPOINT_RESTORE): /proc/loadavg ------- */
 
-RT_TEST(fault_no_lastpid)
+HYG_TEST(fault_no_lastpid)
 {
 	struct pidcycle_info i = { .sz = sizeof(i) };
 	pid_t target, child;
@@ -171,7 +171,7 @@ RT_TEST(fault_no_lastpid)
 
 /* ---- neither ns_last_pid nor pid_max: works, or fails cleanly ----------- */
 
-RT_TEST(fault_no_sysctl)
+HYG_TEST(fault_no_sysctl)
 {
 	struct pidcycle_info i = { .sz = sizeof(i) };
 	pid_t last, r;
@@ -223,7 +223,7 @@ static rlim_t tasks_of_uid(void)
 	return n;
 }
 
-RT_TEST(fault_nproc)
+HYG_TEST(fault_nproc)
 {
 	PIDCYCLE_OPTS(o, .timeout_ms = 3000);
 	struct rlimit old, lim, during;
@@ -305,7 +305,7 @@ static void nofile_case(rlim_t extra)
 		rt_cursor_is(last, "failed calls with a full fd table");
 }
 
-RT_TEST(fault_nofile)
+HYG_TEST(fault_nofile)
 {
 	for (rlim_t extra = 0; extra < 4; extra++)
 		nofile_case(extra);
@@ -324,7 +324,7 @@ static void __attribute__((noreturn)) lowerer(pid_t at, pid_t to, int quit_fd)
 	_exit(4);
 }
 
-RT_TEST(fault_pid_max_lowered)
+HYG_TEST(fault_pid_max_lowered)
 {
 	PIDCYCLE_OPTS(o, .strategy = PIDCYCLE_GHOST, .timeout_ms = 120000);
 	pid_t max = ns_pid_max(), last, low, lw, c;

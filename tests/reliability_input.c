@@ -63,7 +63,7 @@ static void all_calls_fail(pid_t target, const struct pidcycle_opts *o,
 }
 
 /* 0, negative, pid_max and beyond: -EINVAL from every call, nothing moved. */
-RT_TEST(input_bad_pids)
+HYG_TEST(input_bad_pids)
 {
 	pid_t max = ns_pid_max();
 	const pid_t bad[] = { 0, -1, -300, max, max + 1, INT_MAX, INT_MIN };
@@ -82,7 +82,7 @@ RT_TEST(input_bad_pids)
 }
 
 /* Cycling never comes back below 300: burners refuse with -ERANGE at once. */
-RT_TEST(input_below_floor)
+HYG_TEST(input_below_floor)
 {
 	struct pidcycle_estimate e = { .sz = sizeof(e) };
 	const pid_t below[] = { 2, 100, 299 };
@@ -206,7 +206,7 @@ static void in_use_everywhere(pid_t target, const char *what)
 }
 
 /* Own PID, PID 1, a thread's TID, a pgid, a sid, a zombie: -EEXIST. */
-RT_TEST(input_in_use)
+HYG_TEST(input_in_use)
 {
 	pid_t pg_member, sid_member, pgid, sid, zombie;
 	pthread_t th;
@@ -235,7 +235,7 @@ RT_TEST(input_in_use)
 
 /* ---- NULL and sizes ----------------------------------------------------- */
 
-RT_TEST(input_null)
+HYG_TEST(input_null)
 {
 	struct pidcycle_estimate e = { .sz = 0 };
 	struct pidcycle_stats st = { .sz = 0 };
@@ -279,7 +279,7 @@ static struct pidcycle_opts *opts_of_size(union big_opts *u, size_t sz,
 	return &u->o;
 }
 
-RT_TEST(input_opts_size)
+HYG_TEST(input_opts_size)
 {
 	size_t old_sz = offsetof(struct pidcycle_opts, threads);
 	enum pidcycle_strategy fast = ns_fast_burner();
@@ -312,7 +312,7 @@ RT_TEST(input_opts_size)
 	rt_cursor_is(last, "option structs of a wrong size");
 }
 
-RT_TEST(input_opts_values)
+HYG_TEST(input_opts_values)
 {
 	const int bad_strategy[] = { -1, PIDCYCLE_STRATEGY_MAX, 1000, INT_MIN };
 	const unsigned int bad_threads[] = { 1025, 4096, 1u << 31, UINT_MAX };
@@ -338,7 +338,7 @@ RT_TEST(input_opts_values)
 }
 
 /* A strategy this caller may not use, or one that cannot do this call. */
-RT_TEST(input_strategy_denied)
+HYG_TEST(input_strategy_denied)
 {
 	PIDCYCLE_OPTS(settid, .strategy = PIDCYCLE_SETTID);
 	PIDCYCLE_OPTS(lastpid, .strategy = PIDCYCLE_LASTPID);

@@ -121,7 +121,7 @@ static void min_requests(enum pidcycle_strategy s)
 	}
 }
 
-RT_TEST(load_forker)
+HYG_TEST(load_forker)
 {
 	enum pidcycle_strategy s = ns_privileged() ? PIDCYCLE_GHOST : PIDCYCLE_AUTO;
 	volatile unsigned long *forks;

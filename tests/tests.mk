@@ -83,3 +83,10 @@ NOBODY_CAN_READ = $(AS_NOBODY) test -x $(1) || { \
 CHECKS += check-unit check-integration check-cli
 
 .PHONY: tests check-unit check-integration check-cli
+
+# make install into a staging DESTDIR; a program built with pkg-config runs against it.
+check-install: all
+	$(Q)B=$(B) sh tests/install.sh
+
+CHECKS += check-install
+.PHONY: check-install
