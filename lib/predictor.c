@@ -355,15 +355,15 @@ int64_t pc_free_distance(const struct pc_geom *g, pid_t target, bool *wraps,
 
 /*
  * PIDs/s of one worker, and what each further worker adds (as a share of one),
- * measured side by side on a 2-core VM (bench/, DESIGN.md section 2). Thread
- * burners barely scale: each waits for its thread to exit, and the threads
- * and helpers then compete for the same two CPUs.
+ * measured side by side on a 2-core VM (`make bench`, two full runs). A lone
+ * thread or vfork burner waits for each child to go before the next, so it
+ * leaves the second CPU idle: a second worker more than doubles it.
  */
 static const struct {
 	double one, extra;
 } model[PIDCYCLE_STRATEGY_MAX] = {
-	[PIDCYCLE_GHOST] = { 100000, 0.6 }, [PIDCYCLE_THREAD] = { 25000, 0.0 },
-	[PIDCYCLE_VFORK] = { 12000, 0.5 },  [PIDCYCLE_FORK] = { 1500, 0.5 },
+	[PIDCYCLE_GHOST] = { 110000, 0.9 }, [PIDCYCLE_THREAD] = { 25000, 1.7 },
+	[PIDCYCLE_VFORK] = { 18000, 1.2 },  [PIDCYCLE_FORK] = { 7500, 0.2 },
 };
 
 /* Measured in this process: PIDs/s of one worker, per strategy. */
