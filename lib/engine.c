@@ -1,5 +1,6 @@
 /* engine.c - steer the allocator to a target: adaptive batches, re-measured. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -7,7 +8,12 @@
 
 /* A batch should take about this long, so timeout, progress and cancel bite. */
 #define SLICE_SEC 0.05
-/* Below this many raw numbers the in-use check is done live (pc_free_now). */
+/*
+ * Within this many numbers of the target, which of them are in use is taken
+ * once from a fresh scan (pc_inuse_window); from there on each step costs a
+ * cursor read, so the last steps and the checked fork follow each other fast
+ * and leave other processes little time to take a number in between.
+ */
 #define LIVE_WINDOW 512
 /* Hops shorter than this run on one worker: starting more costs more. */
 #define SHORT_HOP 20000
@@ -57,6 +63,8 @@ void pc_run_fini(struct pc_run *r)
 {
 	pc_pool_stop(r->pool);
 	r->pool = NULL;
+	free(r->window);
+	r->window = NULL;
 	pc_cursor_close(&r->cur);
 }
 
@@ -181,7 +189,9 @@ static int64_t free_before(struct pc_run *r, const struct pc_geom *g,
 
 	if (raw < 0 || raw > LIVE_WINDOW || *wraps || next >= g->pid_max)
 		return raw < 0 ? raw : pc_free_distance(g, r->target, wraps, NULL);
-	return (int64_t)pc_free_now(next, r->target - 1);
+	if (!r->window)
+		r->window = pc_inuse_window(next, r->target - 1);
+	return raw - (int64_t)pc_inuse_count(r->window, next, r->target - 1);
 }
 
 /*
@@ -225,8 +235,8 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 
 	pc_inuse_refresh(0.2);
 	for (;;) {
+		bool lapped, had_window = r->window, came_close;
 		int64_t d, batch, k;
-		bool lapped;
 
 		err = pc_geom_read(&r->cur, &g);
 		if (err)
@@ -234,11 +244,12 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 		d = goal == PC_GOAL_MIN ? min_distance(r, &g)
 					: free_before(r, &g, &wraps);
 		lapped = prev >= 0 && d > prev;
+		came_close = r->window && !had_window;
 		/*
 		 * Is the target still free? The full check scans /proc, so only
-		 * at the start, after a lap and close in, where it matters.
+		 * at the start, after a lap and on coming close.
 		 */
-		if (goal == PC_GOAL_NEXT && (prev < 0 || lapped || d <= LIVE_WINDOW) &&
+		if (goal == PC_GOAL_NEXT && (prev < 0 || lapped || came_close) &&
 		    pc_pid_in_use(r->target))
 			return r->pool || r->burnt ? -PC_ETAKEN : -EEXIST;
 		if (d <= 0)
@@ -247,6 +258,8 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 			/* Passed it (someone else took numbers): a lap. */
 			r->laps++;
 			pc_inuse_refresh(0);
+			free(r->window);
+			r->window = NULL;
 		}
 		batch = cap_batch(r, next_batch(d, goal));
 		err = batch < 0 ? (int)batch : pc_run_check(r, d);

@@ -108,8 +108,11 @@ PC_HIDDEN struct pc_inuse *pc_inuse_scan(void);
 PC_HIDDEN uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi);
 /* Is pid in use right now (live check, no snapshot)? */
 PC_HIDDEN bool pc_pid_in_use(pid_t pid);
-/* Free numbers in [lo, hi] right now: a fresh scan plus the quick checks. */
-PC_HIDDEN uint64_t pc_free_now(pid_t lo, pid_t hi);
+/*
+ * The numbers of [lo, hi] in use right now: a fresh scan plus, number by
+ * number, the checks that see what /proc hides. NULL on allocation failure.
+ */
+PC_HIDDEN struct pc_inuse *pc_inuse_window(pid_t lo, pid_t hi);
 
 /* The shared snapshot (urcu-bp): refreshed when older than max_age_sec. */
 PC_HIDDEN void pc_inuse_refresh(double max_age_sec);
@@ -173,6 +176,7 @@ struct pc_run {
 	enum pidcycle_strategy strategy;	/* burner in use */
 	struct pc_pool *pool;		/* started lazily */
 	unsigned int workers;		/* helpers the pool last started */
+	struct pc_inuse *window;	/* in use close to the target, or NULL */
 	struct pc_cursor cur;
 	pid_t target;
 	double t0;			/* start time */

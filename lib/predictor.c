@@ -212,17 +212,21 @@ bool pc_pid_in_use(pid_t pid)
 	return used;
 }
 
-uint64_t pc_free_now(pid_t lo, pid_t hi)
+struct pc_inuse *pc_inuse_window(pid_t lo, pid_t hi)
 {
-	struct pc_inuse *u = pc_inuse_scan();
+	struct pc_inuse *u = pc_inuse_scan(), *w;
 	int saved = errno;
-	uint64_t n = 0;
+	size_t n = 0;
 
-	for (pid_t p = lo; p <= hi; p++)
-		n += !pc_inuse_count(u, p, p) && !task_or_group(p);
+	w = u ? malloc(sizeof(*w) + (hi - lo + 1) * sizeof(pid_t)) : NULL;
+	for (pid_t p = lo; w && p <= hi; p++)
+		if (pc_inuse_count(u, p, p) || task_or_group(p))
+			w->v[n++] = p;	/* ascending: still a sorted set */
+	if (w)
+		w->n = n;
 	free(u);
 	errno = saved;
-	return n;
+	return w;
 }
 
 /* ---- the shared snapshot (read-mostly: urcu-bp) ----------------------- */
