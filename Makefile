@@ -87,13 +87,17 @@ check-abi: $(SHLIB)
 	else echo "check-abi: exported symbols and lib/libpidcycle.map disagree" >&2; exit 1; fi
 
 # Each part adds its own rules; `make check` runs every entry of CHECKS in turn
-# (each is a phony target that builds and runs one group of tests).
+# (each is a phony target that builds and runs one group of tests) and ends
+# with one line counting the groups: "check: N passed, M failed".
 CHECKS :=
 -include $(sort $(wildcard tests/*.mk bench/*.mk examples/*/*.mk))
 
 check: all check-abi
-	$(Q)fail=0; for t in $(CHECKS); do $(MAKE) --no-print-directory $$t || fail=1; done; \
-	if [ $$fail = 0 ]; then echo "make check: all test groups passed"; else echo "make check: FAILED" >&2; exit 1; fi
+	$(Q)pass=0; fail=0; failed=; for t in $(CHECKS); do \
+		if $(MAKE) --no-print-directory $$t; then pass=$$((pass + 1)); \
+		else fail=$$((fail + 1)); failed="$$failed $$t"; fi; done; \
+	[ $$fail = 0 ] || echo "make check: failed:$$failed" >&2; \
+	echo "check: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 MAN1 := $(wildcard man/*.1)
 MAN3 := $(wildcard man/*.3)
