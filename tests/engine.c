@@ -38,17 +38,10 @@ static int run_all(const char *unused)
 		T(workers_one_two_ghost), T(workers_one_two_thread),
 		T(concurrent_load_ghost), T(concurrent_load_thread),
 	};
-	const char *filter = getenv("PIDCYCLE_TEST_FILTER");
-	static char name[64];
 
 	(void)unused;
-
-	snprintf(name, sizeof(name), "engine-uid%d%s", (int)getuid(),
-		 ns_privileged() ? "-privileged" : "");
-	if (filter && *filter)
-		cmocka_set_test_filter(filter);
-	hyg_init();
-	return cmocka_run_group_tests_name(name, tests, group_setup, NULL);
+	return ns_run_group("engine", tests, sizeof(tests) / sizeof(tests[0]),
+			    group_setup, NULL);
 }
 
 int main(void)

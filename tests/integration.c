@@ -334,18 +334,10 @@ static int run_all(const char *unused)
 		T(wrap_settid), T(wrap_lastpid), T(wrap_ghost), T(wrap_thread),
 		T(wrap_vfork), T(wrap_fork), T(wrap_auto),
 	};
-	const char *filter = getenv("PIDCYCLE_TEST_FILTER");
-	static char name[64];
 
 	(void)unused;
-
-	snprintf(name, sizeof(name), "integration-uid%d%s", (int)getuid(),
-		 ns_privileged() ? "-privileged" : "");
-	if (filter && *filter)
-		cmocka_set_test_filter(filter);
-	hyg_init();
-	return cmocka_run_group_tests_name(name, tests, group_setup,
-					   group_teardown);
+	return ns_run_group("integration", tests, sizeof(tests) / sizeof(tests[0]),
+			    group_setup, group_teardown);
 }
 
 int main(void)

@@ -298,3 +298,31 @@ int ns_probe_print(void)
 		      pidcycle_strategy_name(ns_info.auto_strategy));
 	return 0;
 }
+
+pid_t ns_make_zombie(void)
+{
+	pid_t z = fork();
+	siginfo_t si;
+
+	if (z == 0)
+		_exit(0);
+	hyg_own(z);
+	assert_true(z > 0);
+	while (waitid(P_PID, z, &si, WEXITED | WNOWAIT) < 0)
+		assert_int_equal(errno, EINTR);
+	return z;
+}
+
+int ns_run_group(const char *prefix, const struct CMUnitTest *t, size_t n,
+		 int (*setup)(void **), int (*teardown)(void **))
+{
+	const char *filter = getenv("PIDCYCLE_TEST_FILTER");
+	static char name[96];
+
+	snprintf(name, sizeof(name), "%s-uid%d%s", prefix, (int)getuid(),
+		 ns_privileged() ? "-privileged" : "");
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
+	hyg_init();
+	return _cmocka_run_group_tests(name, t, n, setup, teardown);
+}

@@ -50,6 +50,15 @@ int ns_reap(pid_t pid);
 void ns_reap_ok(pid_t pid);
 /* Kill (by PID) and reap every child still around: cleanup after a failure. */
 void ns_reap_leftovers(void);
+/* A child that has exited but is not reaped yet (a zombie holds its PID). */
+pid_t ns_make_zombie(void);
+/*
+ * Run a cmocka group named "<prefix>-uid<N>[-privileged]", honouring
+ * PIDCYCLE_TEST_FILTER, with the hygiene checks initialised.
+ */
+struct CMUnitTest;
+int ns_run_group(const char *prefix, const struct CMUnitTest *t, size_t n,
+		 int (*setup)(void **), int (*teardown)(void **));
 /* cmocka teardown: ns_reap_leftovers(), so the next test starts clean. */
 int ns_test_teardown(void **state);
 #define NS_TEST(f) cmocka_unit_test_teardown(f, ns_test_teardown)

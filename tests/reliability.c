@@ -131,15 +131,7 @@ static int group_teardown(void **state)
 
 static int run_group(const char *name, const struct CMUnitTest *t, size_t n)
 {
-	const char *filter = getenv("PIDCYCLE_TEST_FILTER");
-	static char full[96];
-
-	snprintf(full, sizeof(full), "%s-uid%d%s", name, (int)getuid(),
-		 ns_privileged() ? "-privileged" : "");
-	if (filter && *filter)
-		cmocka_set_test_filter(filter);
-	hyg_init();
-	return _cmocka_run_group_tests(full, t, n, group_setup, group_teardown);
+	return ns_run_group(name, t, n, group_setup, group_teardown);
 }
 
 static int run_all(const char *which)

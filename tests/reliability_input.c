@@ -175,20 +175,6 @@ static pid_t orphaned_id(bool session, pid_t *member)
 	return c;
 }
 
-static pid_t make_zombie(void)
-{
-	pid_t z = fork();
-	siginfo_t si;
-
-	if (z == 0)
-		_exit(0);
-	hyg_own(z);
-	assert_true(z > 0);
-	while (waitid(P_PID, z, &si, WEXITED | WNOWAIT) < 0)
-		assert_int_equal(errno, EINTR);
-	return z;
-}
-
 static void in_use_everywhere(pid_t target, const char *what)
 {
 	pid_t last = ns_last();
@@ -215,7 +201,7 @@ HYG_TEST(input_in_use)
 	assert_int_equal(pthread_create(&th, NULL, tid_holder, NULL), 0);
 	pgid = orphaned_id(false, &pg_member);
 	sid = orphaned_id(true, &sid_member);
-	zombie = make_zombie();
+	zombie = ns_make_zombie();
 	while (!thread_tid)
 		sched_yield();
 	in_use_everywhere(getpid(), "the caller's PID");
