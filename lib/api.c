@@ -62,7 +62,7 @@ static pid_t finish(struct pc_run *r, enum call c, enum pc_goal goal)
 	r->pool = NULL;
 	pid = pc_candidate(pc_make_fork, NULL, r->target, goal);
 	if (pid == 0)
-		pc_cursor_drop(&r->cur);	/* the child keeps no fd of ours */
+		pc_run_drop(r);	/* the child keeps no fd or memory of ours */
 	return pid;
 }
 

@@ -59,6 +59,13 @@ int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 	return err;
 }
 
+void pc_run_drop(struct pc_run *r)
+{
+	free(r->window);
+	r->window = NULL;
+	pc_cursor_drop(&r->cur);
+}
+
 void pc_run_fini(struct pc_run *r)
 {
 	pc_pool_stop(r->pool);

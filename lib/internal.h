@@ -192,6 +192,8 @@ struct pc_run {
 PC_HIDDEN int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 			  enum pidcycle_strategy burner, pid_t target);
 PC_HIDDEN void pc_run_fini(struct pc_run *r);
+/* In the child of the final fork: free our copy, leave the parent's lock. */
+PC_HIDDEN void pc_run_drop(struct pc_run *r);
 /* Burn until goal holds; can be called again after a lost race. */
 PC_HIDDEN int pc_steer(struct pc_run *r, enum pc_goal goal);
 /* Burn exactly n (pidcycle_burn), honouring timeout/budget/progress. */

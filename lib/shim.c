@@ -175,7 +175,7 @@ static long place_loop(const struct place *p, struct pc_run *r,
 			*p->cursor_fd = r->cur.fd;
 		pid = pc_candidate(p->make, p->arg, p->want, PC_GOAL_NEXT);
 		if (pid == 0)
-			pc_cursor_drop(&r->cur);	/* the child keeps no fd of ours */
+			pc_run_drop(r);	/* the child keeps no fd or memory of ours */
 		if (pid != -PC_ELOST)
 			return pid;
 		++*lost;

@@ -27,7 +27,9 @@ int main(void)
 C
 export PKG_CONFIG_PATH="$stage/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
 # shellcheck disable=SC2046 # pkg-config's words are meant to split
-cc -o "$stage/demo" "$stage/demo.c" $(pkg-config --cflags --libs pidcycle) || fail "cc with pkg-config"
+# A library built with SANITIZE=... needs its runtime in the program too.
+cc ${SANITIZE:+-fsanitize=$SANITIZE} -o "$stage/demo" "$stage/demo.c" \
+	$(pkg-config --cflags --libs pidcycle) || fail "cc with pkg-config"
 out=$(LD_LIBRARY_PATH="$stage/usr/lib" "$stage/demo") || fail "demo exited non-zero: $out"
 case "$out" in "0 1 "*) ;; *) fail "demo printed '$out'";; esac
 LD_LIBRARY_PATH="$stage/usr/lib" ldd "$stage/demo" | grep -q "$stage/usr/lib/libpidcycle.so.0" ||

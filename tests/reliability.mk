@@ -44,9 +44,9 @@ check-reliability: $(REL_BIN) $(REL_NOCLONE3) $(CLI)
 		$(REL_RUN) $$c $(REL_BIN) || fail=1; done; \
 	$(MAKE) --no-print-directory reliability-load || fail=1; \
 	echo "== reliability_cli as root"; \
-	$(REL_NS) sh tests/reliability_cli.sh $(CLI) $(REL_NOCLONE3) || fail=1; \
+	$(SAN_NOLEAK) $(REL_NS) sh tests/reliability_cli.sh $(CLI) $(REL_NOCLONE3) || fail=1; \
 	echo "== reliability_cli as uid 65534, no capabilities"; \
-	$(REL_NS) $(REL_NOBODY) sh tests/reliability_cli.sh $(CLI) $(REL_NOCLONE3) || fail=1; \
+	$(SAN_NOLEAK) $(REL_NS) $(REL_NOBODY) sh tests/reliability_cli.sh $(CLI) $(REL_NOCLONE3) || fail=1; \
 	if [ $$fail = 0 ]; then echo "check-reliability: passed"; else echo "check-reliability: FAILED" >&2; exit 1; fi
 
 # ~1000 forks/s in the background, 50 exact and 20 "at least" requests.

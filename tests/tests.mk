@@ -69,10 +69,10 @@ check-integration: $(TEST_INTEG)
 check-cli: $(CLI)
 	$(Q)fail=0; \
 	echo "== cli as root"; \
-	$(NS_RUN) sh tests/cli.sh $(CLI) || fail=1; \
+	$(SAN_NOLEAK) $(NS_RUN) sh tests/cli.sh $(CLI) || fail=1; \
 	echo "== cli as uid 65534, no capabilities"; \
 	$(call NOBODY_CAN_READ,$(CLI)); \
-	$(NS_RUN) $(AS_NOBODY) sh tests/cli.sh $(CLI) || fail=1; \
+	$(SAN_NOLEAK) $(NS_RUN) $(AS_NOBODY) sh tests/cli.sh $(CLI) || fail=1; \
 	if [ $$fail = 0 ]; then echo "check-cli: passed"; else echo "check-cli: FAILED" >&2; exit 1; fi
 
 # The unprivileged runs need the checkout to be reachable by uid 65534.

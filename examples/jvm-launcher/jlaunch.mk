@@ -42,7 +42,7 @@ $(JL_CLASSDIR)/.stamp: $(JL_JAVA_SRC)
 CHECKS += check-jvm
 ifneq ($(and $(JL_JNI_H),$(JL_JAVAC),$(JL_JAVA)),)
 check-jvm: $(B)/jlaunch $(B)/cracspin $(CLI) $(JL_CLASSDIR)/.stamp
-	$(Q)JLAUNCH=$(B)/jlaunch PIDCYCLE=$(CLI) JAVA=$(JL_JAVA) JAVA_HOME=$(JL_JDK) \
+	$(Q)$(SAN_NOLEAK) JLAUNCH=$(B)/jlaunch PIDCYCLE=$(CLI) JAVA=$(JL_JAVA) JAVA_HOME=$(JL_JDK) \
 		CLASSES=$(JL_CLASSDIR) bash tests/jvm/check-jvm.sh
 else
 check-jvm:

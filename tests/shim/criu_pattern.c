@@ -310,14 +310,11 @@ static int check_after(struct state *s, pid_t got, struct rlimit *rl)
 }
 
 /* Restore argv[0..1] (MODE PID) as our child, which restores the rest. */
-static int run(struct state *s)
+static int restore(struct state *s, char *stack, size_t stack_size)
 {
 	struct sigaction sa = { .sa_sigaction = on_chld,
 				.sa_flags = SA_SIGINFO | SA_RESTART };
 	const char *mode = s->argv[0];
-	/* A fresh stack per level: a restored child clones from its own stack. */
-	size_t stack_size = 256 * 1024;
-	char *stack = malloc(stack_size);
 	struct rlimit rl;
 	pid_t got;
 
@@ -329,7 +326,7 @@ static int run(struct state *s)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigprocmask(SIG_BLOCK, NULL, &s->mask);
 	getrlimit(RLIMIT_NOFILE, &rl);
-	if (!stack || check_passthrough())
+	if (check_passthrough())
 		return 1;
 	if (getenv("CRIU_PATTERN_STRAY"))
 		stray_child();
@@ -348,6 +345,17 @@ static int run(struct state *s)
 	printf("criu_pattern[%d]: %s restored pid %d\n", (int)getpid(), mode,
 	       (int)got);
 	return 0;
+}
+
+/* A fresh stack per level: a restored child clones from its own stack. */
+static int run(struct state *s)
+{
+	size_t stack_size = 256 * 1024;
+	char *stack = malloc(stack_size);
+	int rc = stack ? restore(s, stack, stack_size) : 1;
+
+	free(stack);
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -59,7 +59,9 @@ scenario() {
 	fi
 }
 
-P="LD_PRELOAD=$SHIM"
+# A shim built with ASan needs the ASan runtime ahead of it in the preload list.
+asan=$(ldd "$SHIM" 2> /dev/null | awk '/libasan/ { print $3 }')
+P="LD_PRELOAD=${asan:+$asan:}$SHIM"
 L="PIDCYCLE_LOG=1"
 
 # Without the shim the unprivileged restore must fail the way CRIU sees it.
