@@ -240,6 +240,9 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 	struct pc_geom g;
 	int err;
 
+	/* A new approach (maybe after a lost race): what was near is stale. */
+	free(r->window);
+	r->window = NULL;
 	pc_inuse_refresh(0.2);
 	for (;;) {
 		bool lapped, had_window = r->window, came_close;
