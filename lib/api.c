@@ -53,17 +53,7 @@ static void learn(const struct pc_run *r)
 /* After steering: make the child, or just return (set_next). */
 static pid_t finish(struct pc_run *r, enum call c, enum pc_goal goal)
 {
-	pid_t pid;
-
-	if (c == CALL_NEXT)
-		return 0;
-	/* The helpers are done; the child should not start among them. */
-	pc_pool_stop(r->pool);
-	r->pool = NULL;
-	pid = pc_candidate(pc_make_fork, NULL, r->target, goal);
-	if (pid == 0)
-		pc_run_drop(r);	/* the child keeps no fd or memory of ours */
-	return pid;
+	return c == CALL_NEXT ? 0 : pc_run_candidate(r, pc_make_fork, NULL, goal);
 }
 
 static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
@@ -182,15 +172,6 @@ static int stats_ok(const void *p)
 	return !p || *(const size_t *)p >= sizeof(size_t) ? 0 : -EINVAL;
 }
 
-/* Copy the prefix of `out` the caller's struct has room for. */
-static void give(void *dst, const void *src, size_t ours)
-{
-	size_t sz = *(size_t *)dst < ours ? *(size_t *)dst : ours;
-
-	memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t),
-	       sz - sizeof(size_t));
-}
-
 int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 		  struct pidcycle_stats *stats)
 {
@@ -220,7 +201,7 @@ int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 	learn(&r);
 	pc_run_fini(&r);
 	if (stats)
-		give(stats, &out, sizeof(out));
+		pc_copy_out(stats, &out, sizeof(out));
 	return err;
 }
 
@@ -265,6 +246,6 @@ int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
 				       pc_default_threads());
 		e.eta_sec = e.rate > 0 ? e.distance / e.rate : 0;
 	}
-	give(est, &e, sizeof(e));
+	pc_copy_out(est, &e, sizeof(e));
 	return 0;
 }

@@ -59,20 +59,42 @@ int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 	return err;
 }
 
-void pc_run_drop(struct pc_run *r)
+/* What was known near the target: stale after a lap or a lost race. */
+static void forget_window(struct pc_run *r)
 {
 	free(r->window);
 	r->window = NULL;
+}
+
+static void stop_pool(struct pc_run *r)
+{
+	pc_pool_stop(r->pool);
+	r->pool = NULL;
+}
+
+void pc_run_drop(struct pc_run *r)
+{
+	forget_window(r);
 	pc_cursor_drop(&r->cur);
 }
 
 void pc_run_fini(struct pc_run *r)
 {
-	pc_pool_stop(r->pool);
-	r->pool = NULL;
-	free(r->window);
-	r->window = NULL;
+	stop_pool(r);
+	forget_window(r);
 	pc_cursor_close(&r->cur);
+}
+
+pid_t pc_run_candidate(struct pc_run *r, pc_make_fn make, void *arg,
+		       enum pc_goal goal)
+{
+	pid_t pid;
+
+	stop_pool(r);
+	pid = pc_candidate(make, arg, r->target, goal);
+	if (pid == 0)
+		pc_run_drop(r);	/* the child keeps no fd or memory of ours */
+	return pid;
 }
 
 static double rate_so_far(const struct pc_run *r)
@@ -137,8 +159,7 @@ static int64_t burn(struct pc_run *r, uint64_t n, uint64_t hop)
 	k = pc_pool_burn(r->pool, n - started);
 	if ((k == -ENOSYS || k == -EINVAL) && r->strategy == PIDCYCLE_GHOST &&
 	    r->o->strategy == PIDCYCLE_AUTO) {
-		pc_pool_stop(r->pool);
-		r->pool = NULL;
+		stop_pool(r);
 		r->strategy = PIDCYCLE_THREAD;
 		k = burn(r, n - started, hop);
 		return k < 0 ? k : k + (int64_t)started;
@@ -240,9 +261,7 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 	struct pc_geom g;
 	int err;
 
-	/* A new approach (maybe after a lost race): what was near is stale. */
-	free(r->window);
-	r->window = NULL;
+	forget_window(r);	/* a new approach, maybe after a lost race */
 	pc_inuse_refresh(0.2);
 	for (;;) {
 		bool lapped, had_window = r->window, came_close;
@@ -268,8 +287,7 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 			/* Passed it (someone else took numbers): a lap. */
 			r->laps++;
 			pc_inuse_refresh(0);
-			free(r->window);
-			r->window = NULL;
+			forget_window(r);
 		}
 		batch = cap_batch(r, next_batch(d, goal));
 		err = batch < 0 ? (int)batch : pc_run_check(r, d);

@@ -40,6 +40,12 @@ PC_HIDDEN int pc_opts_load(const struct pidcycle_opts *in, struct pc_opts *out);
 /* Default worker count: CPUs in the caller's affinity mask, at most 64. */
 PC_HIDDEN unsigned int pc_default_threads(void);
 
+/*
+ * Copy our sized output struct to the caller's, whose first field is its size:
+ * only the prefix the caller knows about, and its sz stays as it set it.
+ */
+PC_HIDDEN void pc_copy_out(void *dst, const void *src, size_t ours);
+
 /* ---- monotonic time (opts.c) --------------------------------------------- */
 PC_HIDDEN double pc_now(void);
 
@@ -166,6 +172,9 @@ PC_HIDDEN void pc_pool_stop(struct pc_pool *p);
 
 /* ---- engine (engine.c): steer the cursor to a target -------------------- */
 
+/* Makes a fork-like child: returns like fork() (pid, 0 in the child, -errno). */
+typedef pid_t (*pc_make_fn)(void *arg);
+
 enum pc_goal {
 	PC_GOAL_NEXT,		/* the next allocation is exactly target */
 	PC_GOAL_MIN,		/* the next allocation is >= target */
@@ -194,6 +203,13 @@ PC_HIDDEN int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 PC_HIDDEN void pc_run_fini(struct pc_run *r);
 /* In the child of the final fork: free our copy, leave the parent's lock. */
 PC_HIDDEN void pc_run_drop(struct pc_run *r);
+/*
+ * The final, checked allocation of a run: stop the helpers (the child should
+ * not start among them), then pc_candidate() for r->target. In the child the
+ * run's fd and memory are dropped, its lock left to the parent.
+ */
+PC_HIDDEN pid_t pc_run_candidate(struct pc_run *r, pc_make_fn make, void *arg,
+				 enum pc_goal goal);
 /* Burn until goal holds; can be called again after a lost race. */
 PC_HIDDEN int pc_steer(struct pc_run *r, enum pc_goal goal);
 /* Burn exactly n (pidcycle_burn), honouring timeout/budget/progress. */
@@ -210,7 +226,6 @@ PC_HIDDEN int pc_run_check(struct pc_run *r, uint64_t remaining);
  * sees it. Returns the child pid (0 in the child), -PC_ELOST if rejected, or
  * the -errno of make.
  */
-typedef pid_t (*pc_make_fn)(void *arg);
 PC_HIDDEN pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want,
 			     enum pc_goal goal);
 /* The default maker: glibc fork(). */

@@ -28,6 +28,15 @@ int pidcycle_strategy_parse(const char *name)
 	return -EINVAL;
 }
 
+void pc_copy_out(void *dst, const void *src, size_t ours)
+{
+	size_t theirs = *(const size_t *)dst;
+	size_t n = theirs < ours ? theirs : ours;
+
+	memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t),
+	       n - sizeof(size_t));
+}
+
 int pc_public_err(int err)
 {
 	return err == -PC_ELOST || err == -PC_ETAKEN ? -EAGAIN : err;

@@ -175,8 +175,6 @@ int pidcycle_probe(struct pidcycle_info *info)
 	out.ghost = f.ghost;
 	out.strategies = pc_strategy_mask(&f);
 	out.auto_strategy = pc_auto_strategy(&f);
-	/* An older caller gets the prefix it knows about; its sz stays. */
-	memcpy((char *)info + sizeof(info->sz), (char *)&out + sizeof(out.sz),
-	       (info->sz < sizeof(out) ? info->sz : sizeof(out)) - sizeof(out.sz));
+	pc_copy_out(info, &out, sizeof(out));	/* an older caller: its prefix */
 	return 0;
 }

@@ -168,14 +168,9 @@ static long place_loop(const struct place *p, struct pc_run *r,
 
 		if (pid || !p->make)
 			return pid;
-		/* The helpers are done; the child should not start among them. */
-		pc_pool_stop(r->pool);
-		r->pool = NULL;
 		if (p->cursor_fd)
 			*p->cursor_fd = r->cur.fd;
-		pid = pc_candidate(p->make, p->arg, p->want, PC_GOAL_NEXT);
-		if (pid == 0)
-			pc_run_drop(r);	/* the child keeps no fd or memory of ours */
+		pid = pc_run_candidate(r, p->make, p->arg, PC_GOAL_NEXT);
 		if (pid != -PC_ELOST)
 			return pid;
 		++*lost;
