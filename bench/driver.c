@@ -10,10 +10,13 @@
 #include <unistd.h>
 
 #include "pidcycle.h"
+#include "internal.h"	/* pc_anchors: --no-anchors, linked from the .a */
 
 /*
  * Modes (all print one JSON object on stdout; exit 0 on success):
- *   burn  COUNT  [-s S] [-t T] [--heap-mb M] [-r R]   pidcycle_burn() R times
+ *   burn  COUNT  [-s S] [-t T] [--heap-mb M] [-r R] [--no-anchors]
+ *                                       pidcycle_burn() R times (ghost anchors off:
+ *                                       what they buy, lib/burners.c)
  *   reach DIST   [-s S] [-t T] [-r R]   burn(DIST) vs set_next(DIST away), alternated
  *   exact CALLS  -s settid|lastpid      time per fork_at / set_next call
  *   estimate PID [-s S] [-t T]          the predictor's view for one strategy
@@ -92,8 +95,9 @@ static int run_burn(const struct args *a)
 	if (a->heap_mb && !heap)
 		return fail(a, "malloc", -ENOMEM);
 	printf("{\"mode\":\"burn\",\"strategy\":\"%s\",\"threads\":%u,"
-	       "\"heap_mb\":%u,\"count\":%llu,\"reps\":[",
-	       pidcycle_strategy_name(a->strategy), a->threads, a->heap_mb, a->n);
+	       "\"heap_mb\":%u,\"anchors\":%s,\"count\":%llu,\"reps\":[",
+	       pidcycle_strategy_name(a->strategy), a->threads, a->heap_mb,
+	       pc_anchors ? "true" : "false", a->n);
 	for (i = 0; i < a->reps; i++) {
 		struct pidcycle_stats st = { .sz = sizeof(st) };
 		double t0 = now();
@@ -295,7 +299,7 @@ static int run_estimate(const struct args *a)
 static int usage(void)
 {
 	fprintf(stderr, "usage: driver burn|reach|exact|estimate N [--strategy S] [--threads T]"
-		" [--heap-mb M] [--reps R]\n");
+		" [--heap-mb M] [--reps R] [--no-anchors]\n");
 	return 2;
 }
 
@@ -303,7 +307,8 @@ static int parse(int argc, char **argv, struct args *a)
 {
 	static const struct option lo[] = {
 		{ "strategy", 1, NULL, 's' }, { "threads", 1, NULL, 't' },
-		{ "heap-mb", 1, NULL, 'm' }, { "reps", 1, NULL, 'r' }, { 0, 0, 0, 0 }
+		{ "heap-mb", 1, NULL, 'm' }, { "reps", 1, NULL, 'r' },
+		{ "no-anchors", 0, NULL, 'A' }, { 0, 0, 0, 0 }
 	};
 	int c;
 
@@ -316,6 +321,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->heap_mb = (unsigned int)strtoul(optarg, NULL, 10);
 		else if (c == 'r')
 			a->reps = (unsigned int)strtoul(optarg, NULL, 10);
+		else if (c == 'A')
+			pc_anchors = false;
 		else
 			return -1;
 	}

@@ -244,39 +244,43 @@ class Bench:
             rows.append(row)
         self.res.setdefault("throughput", {})["hyperfine"] = rows
 
-    def driver_burn(self, strategy, threads, count, heap_mb=0, reps=1):
+    def driver_burn(self, strategy, threads, count, heap_mb=0, reps=1, anchors=True):
         cmd = [self.driver, "burn", str(count), "--strategy", strategy, "--threads",
                str(threads), "--reps", str(reps)]
         if heap_mb:
             cmd += ["--heap-mb", str(heap_mb)]
+        if not anchors:
+            cmd += ["--no-anchors"]
         rc, out, err, secs = run(cmd, self.nobody(strategy), cwd=self.tmp)
         entry = last_json(out) or {"error": rc, "message": (err or out)[-500:]}
         entry.update({"strategy": strategy, "threads": threads, "heap_mb": heap_mb,
-                      "count": count, "process_seconds": secs})
+                      "anchors": anchors, "count": count, "process_seconds": secs})
         if rc != 0 or entry.get("error"):
             entry.setdefault("error", rc)
-            self.error(f"driver burn {strategy} x{threads} heap {heap_mb}",
+            self.error(f"driver burn {strategy} x{threads} heap {heap_mb} anchors {anchors}",
                        entry.get("message", err))
         return entry
 
     def throughput_driver(self):
         """Rounds of one rep per configuration, so that a change in the machine's load
-        (the cores are shared) falls on every strategy alike rather than on one."""
-        rows = {(s, w): None for s in report.UNPRIV for w in self.workers}
+        (the cores are shared) falls on every strategy alike rather than on one. Ghost
+        also runs with its anchors off (lib/burners.c), to show what they buy."""
+        rows = {(s, w, True): None for s in report.UNPRIV for w in self.workers}
+        rows.update({("ghost", w, False): None for w in self.workers})
         for rnd in range(self.p["reps"]):
-            for (s, w) in rows:
-                e = self.driver_burn(s, w, self.p["counts"][s])
-                if rows[(s, w)] is None:
-                    rows[(s, w)] = e
-                elif not e.get("error") and not rows[(s, w)].get("error"):
-                    rows[(s, w)]["reps"] += e["reps"]
-                    rows[(s, w)]["process_seconds"] += e["process_seconds"]
+            for (s, w, a) in rows:
+                e = self.driver_burn(s, w, self.p["counts"][s], anchors=a)
+                if rows[(s, w, a)] is None:
+                    rows[(s, w, a)] = e
+                elif not e.get("error") and not rows[(s, w, a)].get("error"):
+                    rows[(s, w, a)]["reps"] += e["reps"]
+                    rows[(s, w, a)]["process_seconds"] += e["process_seconds"]
             log(f"driver burn round {rnd + 1}/{self.p['reps']} done")
         out = list(rows.values())
-        for (s, w) in rows:
-            log(f"driver burn {s} x{w}: "
-                f"{report.fmt_rate(report.driver_rate({'throughput': {'driver': out}}, s, w))}"
-                " PIDs/s")
+        for (s, w, a) in rows:
+            rate = report.driver_rate({'throughput': {'driver': out}}, s, w, anchors=a)
+            log(f"driver burn {s} x{w}{'' if a else ' (no anchors)'}: "
+                f"{report.fmt_rate(rate)} PIDs/s")
         for s, c in self.p["heap_counts"].items():
             out.append(self.driver_burn(s, 1, c, self.p["heap_mb"], self.p["reps"]))
             log(f"driver burn {s} with {self.p['heap_mb']} MiB heap done")

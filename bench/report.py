@@ -46,11 +46,13 @@ def fmt_secs(s):
 
 # --- lookups into results.json ------------------------------------------------
 
-def driver_rate(res, strategy, threads, heap_mb=0):
-    """Median in-process PIDs/s (pidcycle_burn stats) for one configuration."""
+def driver_rate(res, strategy, threads, heap_mb=0, anchors=True):
+    """Median in-process PIDs/s (pidcycle_burn stats) for one configuration; anchors=False:
+    ghost with its anchors off (driver --no-anchors)."""
     for e in res.get("throughput", {}).get("driver", []):
-        if (e.get("strategy"), e.get("threads"), e.get("heap_mb", 0)) == \
-                (strategy, threads, heap_mb) and not e.get("error"):
+        if (e.get("strategy"), e.get("threads"), e.get("heap_mb", 0),
+                e.get("anchors", True)) == (strategy, threads, heap_mb, anchors) \
+                and not e.get("error"):
             return median([r.get("pids_per_sec") for r in e.get("reps", [])])
     return None
 
@@ -99,6 +101,10 @@ def ratios(res):
         for s in UNPRIV:
             out.append((f"{s}: {n} workers / 1 worker",
                         ratio(driver_rate(res, s, n), driver_rate(res, s, 1))))
+    for w in workers(res):
+        out.append((f"ghost: anchors / no anchors, {w} worker{'s' if w > 1 else ''}",
+                    ratio(driver_rate(res, "ghost", w),
+                          driver_rate(res, "ghost", w, anchors=False))))
     for s in ("fork", "vfork"):
         heap = res.get("config", {}).get("heap_mb", 0)
         out.append((f"{s}: {heap} MiB parent / empty parent, 1 worker",
@@ -169,6 +175,10 @@ def md_throughput(res):
             d = driver_rate(res, s, t)
             rows.append((s, t, fmt_rate(d), fmt_rate(hyper_rate(res, s, t)),
                          fmt(ratio(d, base), "x")))
+    for t in workers(res):
+        d = driver_rate(res, "ghost", t, anchors=False)
+        if d is not None:
+            rows.append(("ghost, anchors off", t, fmt_rate(d), "-", fmt(ratio(d, base), "x")))
     return table(["strategy", "workers", "PIDs/s (in-process)",
                   "PIDs/s (hyperfine, whole command)", "vs thread @1"], rows)
 

@@ -28,6 +28,17 @@ class Rates(unittest.TestCase):
         self.assertEqual(report.driver_rate(FIXTURE, "ghost", 1), 110000)
         self.assertEqual(report.driver_rate(FIXTURE, "fork", 1, 1024), 25)
 
+    def test_anchors_off_is_its_own_configuration(self):
+        # The anchors-off entry comes first in the fixture: a lookup that ignored the
+        # key would return it for plain ghost.
+        self.assertEqual(report.driver_rate(FIXTURE, "ghost", 1, anchors=False), 88000)
+        self.assertIsNone(report.driver_rate(FIXTURE, "ghost", 2, anchors=False))
+        r = dict(report.ratios(FIXTURE))
+        self.assertAlmostEqual(r["ghost: anchors / no anchors, 1 worker"], 110000 / 88000)
+        self.assertIsNone(r["ghost: anchors / no anchors, 2 workers"])
+        md = report.md_throughput(FIXTURE)
+        self.assertIn("| ghost, anchors off | 1 | 88,000 | - | 4.4x |", md)
+
     def test_hyperfine_rate_is_count_over_mean(self):
         self.assertAlmostEqual(report.hyper_rate(FIXTURE, "ghost", 1), 120000)
         self.assertIsNone(report.hyper_rate(FIXTURE, "fork", 1))  # its run failed

@@ -28,11 +28,36 @@
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
 		      CLONE_THREAD | CLONE_SYSVSEM)
 
+/*
+ * Anchors. The kernel keeps a namespace's PIDs in a radix tree: 64 numbers
+ * per leaf, 64 leaves per node above. A ghost whose number is alone in its
+ * part of the tree makes the kernel build that leaf and the nodes above it
+ * for the allocation and free them through RCU right after (perf:
+ * radix_tree_node_ctor, radix_tree_extend, delete_node on every call).
+ * A zombie child holding the first number of each 64-block keeps that path
+ * alive while the ghosts pass through it: one real task per 64 numbers buys
+ * about a quarter more ghosts per second (bench/results). An anchor must run
+ * to exit, and with every CPU burning it may wait for one: a worker reaps
+ * older anchors only once they are zombies, holds at most ANCHORS_KEPT, and
+ * reaps them all at the end of every batch, so nothing outlives a batch.
+ * Anchors count against RLIMIT_NPROC: near the limit they go (see
+ * ghost_near_nproc).
+ */
+#define ANCHOR_SPAN PC_ANCHOR_SPAN
+#define ANCHOR_MIN_BATCH 256	/* a shorter batch gains nothing from one */
+#define ANCHOR_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+		      CLONE_SYSVSEM)
+#define ANCHORS_KEPT PC_ANCHORS_KEPT
+#define NO_ANCHOR UINT64_MAX
+
+bool pc_anchors = true;
+
 struct worker {
 	struct pc_pool *pool;
 	pid_t pid;		/* the helper process */
 	char *stack;		/* its mmap'd stack */
 	_Atomic int ctid;	/* thread burner: cleared by the kernel at exit */
+	pid_t anchor[ANCHORS_KEPT];	/* ghost burner: its children, or 0 */
 	int pidfd;		/* ghost: never written, the clone fails first */
 	/* Child stack for burner clones: the child exits before touching it. */
 	char child_stack[256] __attribute__((aligned(16)));
@@ -48,7 +73,9 @@ struct pc_pool {
 	_Atomic int gen;	/* futex: bumped per batch and to quit */
 	_Atomic int active;	/* futex: workers still in this batch */
 	_Atomic int quit;
-	_Atomic pid_t last_seen;
+	_Atomic uint64_t anchor_at;	/* `done` at which an anchor is due */
+	_Atomic int anchors_alive;	/* made and not yet reaped, all workers */
+	_Atomic bool anchors_off;	/* for good: RLIMIT_NPROC is near */
 	struct worker w[];
 };
 
@@ -62,18 +89,19 @@ static long futex(_Atomic int *addr, int op, int val, long timeout_ns)
 			      timeout_ns ? (long)&ts : 0, 0, 0);
 }
 
-static void reap(pid_t pid)
+/* Reap pid; with WNOHANG only if it has exited. True once it is gone. */
+static bool reap_how(pid_t pid, int how)
 {
-	while (pc_raw_syscall(SYS_wait4, pid, 0, __WALL, 0, 0, 0) == -EINTR)
+	long r;
+
+	while ((r = pc_raw_syscall(SYS_wait4, pid, 0, __WALL | how, 0, 0, 0)) == -EINTR)
 		;
+	return r != 0;
 }
 
-static void note_seen(struct pc_pool *p, pid_t pid)
+static void reap(pid_t pid)
 {
-	pid_t cur = p->last_seen;
-
-	while (pid > cur && !atomic_compare_exchange_weak(&p->last_seen, &cur, pid))
-		;
+	reap_how(pid, 0);
 }
 
 static long ghost_one(struct worker *w)
@@ -130,7 +158,6 @@ static long thread_one(struct worker *w)
 	/* Wait until it is gone, so threads never pile up. */
 	while (w->ctid)
 		futex(&w->ctid, FUTEX_WAIT, 1, 0);
-	note_seen(w->pool, r);
 	return 1;
 }
 
@@ -144,15 +171,107 @@ static long child_one(struct worker *w, unsigned long flags)
 	if (r < 0)
 		return r;
 	reap(r);
-	note_seen(w->pool, r);
 	return 1;
+}
+
+/* Reap this worker's anchors: all of them, or (WNOHANG) the zombies. */
+static void drop_anchors(struct worker *w, int how)
+{
+	for (unsigned int i = 0; i < ANCHORS_KEPT; i++)
+		if (w->anchor[i] && reap_how(w->anchor[i], how)) {
+			w->anchor[i] = 0;
+			w->pool->anchors_alive--;
+		}
+}
+
+/* Keep `pid`: in a free slot, or in place of the oldest, reaped first. */
+static void keep_anchor(struct worker *w, pid_t pid)
+{
+	unsigned int i;
+
+	drop_anchors(w, WNOHANG);
+	for (i = 0; i < ANCHORS_KEPT && w->anchor[i]; i++)
+		;
+	if (i == ANCHORS_KEPT) {
+		reap(w->anchor[0]);
+		w->pool->anchors_alive--;
+		memmove(w->anchor, w->anchor + 1, sizeof(w->anchor) - sizeof(pid_t));
+		i = ANCHORS_KEPT - 1;
+	}
+	w->anchor[i] = pid;
+	w->pool->anchors_alive++;
+}
+
+/*
+ * Make the anchor due at `at`, leaving `next` as the provisional next one in
+ * case this worker stalls. 1 when the anchor took the next number; 0 when
+ * none could be made (RLIMIT_NPROC, memory): anchors stay off for the batch
+ * and ghosts go on.
+ */
+static long take_anchor(struct worker *w, uint64_t next)
+{
+	struct pc_pool *p = w->pool;
+	uint64_t done = p->done;	/* before other workers move on */
+	long r = pc_raw_clone_exit(ANCHOR_FLAGS,
+				   w->child_stack + sizeof(w->child_stack),
+				   NULL, NULL);
+
+	if (r <= 0) {
+		p->anchor_at = NO_ANCHOR;
+		return 0;
+	}
+	keep_anchor(w, (pid_t)r);
+	/* The rest of r's block goes to ghosts, the next block's first
+	 * number to the next anchor. */
+	atomic_compare_exchange_strong(&p->anchor_at, &next,
+				       done + ANCHOR_SPAN - (uint64_t)r % ANCHOR_SPAN);
+	return 1;
+}
+
+/*
+ * A ghost that failed with EAGAIN while anchors were alive: RLIMIT_NPROC
+ * counts them, and the caller's user may be that close to its limit (the
+ * check comes before the PID is taken, so nothing was consumed). Anchors go
+ * off for the pool's life; once every worker has reaped its own (each does
+ * at its next number), try again without them.
+ */
+static long ghost_near_nproc(struct worker *w)
+{
+	struct pc_pool *p = w->pool;
+
+	p->anchors_off = true;
+	p->anchor_at = NO_ANCHOR;
+	drop_anchors(w, 0);
+	/* A helper killed from outside never reaps its own: quit ends this. */
+	while (p->anchors_alive > 0 && !p->quit)
+		pc_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	return ghost_one(w);
+}
+
+/* An anchor when one is due (one worker claims it), else a ghost. */
+static long ghost_or_anchor(struct worker *w)
+{
+	struct pc_pool *p = w->pool;
+	uint64_t at = p->anchor_at;
+	long r;
+
+	if (p->anchors_off)
+		drop_anchors(w, 0);
+	else if (p->done >= at &&
+		 atomic_compare_exchange_strong(&p->anchor_at, &at, at + ANCHOR_SPAN) &&
+		 take_anchor(w, at + ANCHOR_SPAN))
+		return 1;
+	r = ghost_one(w);
+	if (r == -EAGAIN && p->anchors_alive > 0)
+		r = ghost_near_nproc(w);
+	return r;
 }
 
 static long burn_one(struct worker *w)
 {
 	switch (w->pool->s) {
 	case PIDCYCLE_GHOST:
-		return ghost_one(w);
+		return ghost_or_anchor(w);
 	case PIDCYCLE_THREAD:
 		return thread_one(w);
 	case PIDCYCLE_VFORK:
@@ -188,8 +307,9 @@ static void run_batch(struct worker *w)
 		 * uncounted: callers that steer re-measure the cursor anyway. */
 		atomic_compare_exchange_strong(&p->err, &zero, (int)r);
 		p->todo = 0;
-		return;
+		break;
 	}
+	drop_anchors(w, 0);
 }
 
 static void lower_nofile(void)
@@ -306,7 +426,9 @@ int64_t pc_pool_burn(struct pc_pool *p, uint64_t n)
 	p->todo = (int64_t)n;
 	p->done = 0;
 	p->err = 0;
-	p->last_seen = 0;
+	p->anchor_at = pc_anchors && !p->anchors_off &&
+		       p->s == PIDCYCLE_GHOST && n >= ANCHOR_MIN_BATCH ?
+		       0 : NO_ANCHOR;
 	p->active = (int)p->n;
 	p->gen++;
 	futex(&p->gen, FUTEX_WAKE, INT_MAX, 0);
@@ -320,11 +442,6 @@ int64_t pc_pool_burn(struct pc_pool *p, uint64_t n)
 	if (p->err && !p->done)
 		return p->err;
 	return (int64_t)p->done;
-}
-
-pid_t pc_pool_last_seen(struct pc_pool *p)
-{
-	return p->last_seen;
 }
 
 void pc_pool_stop(struct pc_pool *p)

@@ -163,10 +163,18 @@ struct pc_pool;
  */
 PC_HIDDEN int pc_pool_start(struct pc_pool **out, enum pidcycle_strategy s,
 			    unsigned int threads);
-/* Consume exactly n free numbers (fewer on error). Returns burnt or -errno. */
+/*
+ * Consume exactly n free numbers (fewer on error). Returns burnt or -errno.
+ * A long ghost batch spends about one number in PC_ANCHOR_SPAN on a
+ * short-lived child ("anchor", burners.c); a helper holds at most
+ * PC_ANCHORS_KEPT of them (one more while it makes the next), and all are
+ * reaped before this returns.
+ */
+#define PC_ANCHOR_SPAN 64
+#define PC_ANCHORS_KEPT 8
+/* True unless bench/driver --no-anchors measures what anchors buy. */
+PC_HIDDEN extern bool pc_anchors;
 PC_HIDDEN int64_t pc_pool_burn(struct pc_pool *p, uint64_t n);
-/* The highest PID a real burner (thread/vfork/fork) got in the last burn. */
-PC_HIDDEN pid_t pc_pool_last_seen(struct pc_pool *p);
 /* Stop and reap every helper. Safe on NULL. */
 PC_HIDDEN void pc_pool_stop(struct pc_pool *p);
 

@@ -108,7 +108,8 @@ static struct pc_inuse *vec_to_set(struct vec *a)
 	struct pc_inuse *u;
 	size_t n = 0;
 
-	qsort(a->v, a->n, sizeof(*a->v), cmp_pid);
+	if (a->n)	/* a->v is NULL when /proc could not be read */
+		qsort(a->v, a->n, sizeof(*a->v), cmp_pid);
 	u = malloc(sizeof(*u) + a->n * sizeof(pid_t));
 	if (!u)
 		return NULL;
@@ -366,7 +367,7 @@ int64_t pc_free_distance(const struct pc_geom *g, pid_t target, bool *wraps,
 static const struct {
 	double one, extra;
 } model[PIDCYCLE_STRATEGY_MAX] = {
-	[PIDCYCLE_GHOST] = { 110000, 0.9 }, [PIDCYCLE_THREAD] = { 25000, 1.7 },
+	[PIDCYCLE_GHOST] = { 125000, 0.85 }, [PIDCYCLE_THREAD] = { 25000, 1.7 },
 	[PIDCYCLE_VFORK] = { 18000, 1.2 },  [PIDCYCLE_FORK] = { 7500, 0.2 },
 };
 

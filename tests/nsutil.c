@@ -58,6 +58,21 @@ pid_t ns_pid_max(void)
 	return atoi(buf);
 }
 
+unsigned long long ns_forks_so_far(void)
+{
+	unsigned long long n = 0;
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "processes %llu", &n) == 1)
+			break;
+	fclose(f);
+	assert_true(n > 0);
+	return n;
+}
+
 static int write_file(const char *path, long v)
 {
 	char buf[32];

@@ -17,6 +17,8 @@ int ns_probe_print(void);
 pid_t ns_last(void);
 /* /proc/sys/kernel/pid_max of this namespace. */
 pid_t ns_pid_max(void);
+/* Tasks ever created on the machine (/proc/stat "processes", not namespaced). */
+unsigned long long ns_forks_so_far(void);
 /* Does this kernel keep pid_max per PID namespace (6.14+)? */
 bool ns_pid_max_private(void);
 /* Write pid_max (root in the namespace); 0 or -errno. */

@@ -141,7 +141,7 @@ static int run_all(const char *which)
 		T(input_null), T(input_opts_size), T(input_opts_values),
 		T(input_strategy_denied),
 		T(fault_hidepid), T(fault_sys_ro), T(fault_no_lastpid),
-		T(fault_no_sysctl), T(fault_nproc), T(fault_nofile),
+		T(fault_no_sysctl), T(fault_nproc), T(fault_nproc_room), T(fault_nofile),
 		T(conc_many_threads), T(conc_threads_fork_at),
 		T(conc_two_procs_different), T(conc_two_procs_same),
 		/* Last: it changes pid_max while it runs. */

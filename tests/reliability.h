@@ -51,6 +51,7 @@ HYG_DECL(fault_sys_ro);
 HYG_DECL(fault_no_lastpid);
 HYG_DECL(fault_no_sysctl);
 HYG_DECL(fault_nproc);
+HYG_DECL(fault_nproc_room);
 HYG_DECL(fault_nofile);
 HYG_DECL(fault_pid_max_lowered);
 

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"	/* PC_ANCHOR_SPAN */
 #include "reliability.h"
 
 #define SAFETY_MS 10000
@@ -259,6 +260,81 @@ HYG_TEST(fault_nproc)
 			 "(%d): fork_at %d, fork_min %d, set_next %d, burn %d",
 			 -EAGAIN, (int)r, (int)m, s, b);
 	rt_cursor_is(last, "calls at RLIMIT_NPROC");
+}
+
+/*
+ * The lowest RLIMIT_NPROC under which one more process can be made: our
+ * uid's task count plus one. /proc shows only this namespace's tasks, so
+ * start there and raise the limit until a fork goes through.
+ */
+static rlim_t nproc_for_one_more(void)
+{
+	struct rlimit lim;
+	rlim_t n = tasks_of_uid();
+
+	assert_int_equal(getrlimit(RLIMIT_NPROC, &lim), 0);
+	for (;; n++) {
+		pid_t c;
+
+		lim.rlim_cur = n;
+		assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
+		c = fork();
+		if (c == 0)
+			_exit(0);
+		if (c > 0) {
+			hyg_own(c);
+			ns_reap(c);
+			return n;
+		}
+		assert_int_equal(errno, EAGAIN);
+	}
+}
+
+/*
+ * Room for the helpers and a ghost in flight in each, no more: a ghost burn
+ * still works. Its anchors (burners.c) count against the limit and would
+ * leave the ghosts none, so they must give way for the rest of the call:
+ * a few are made, not one per batch (the machine's fork counter).
+ */
+static void burn_with_nproc_room(unsigned int workers)
+{
+	PIDCYCLE_OPTS(o, .strategy = PIDCYCLE_GHOST, .threads = workers,
+		      .timeout_ms = 10000);
+	struct pidcycle_stats st = { .sz = sizeof(st) };
+	struct rlimit old, lim;
+	unsigned long long forks;
+	pid_t last, moved;
+	int rc;
+
+	assert_int_equal(getrlimit(RLIMIT_NPROC, &old), 0);
+	lim = old;
+	lim.rlim_cur = nproc_for_one_more() - 1 + 2 * workers;
+	assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
+	last = ns_last();
+	forks = ns_forks_so_far();
+	rc = pidcycle_burn(20000, &o, &st);
+	forks = ns_forks_so_far() - forks;
+	assert_int_equal(setrlimit(RLIMIT_NPROC, &old), 0);
+	print_message("  RLIMIT_NPROC with room for %u helpers and their ghosts: burn "
+		      "%d, %llu burnt, cursor %d -> %d, %llu tasks made\n", workers,
+		      rc, (unsigned long long)st.burnt, (int)last, (int)ns_last(),
+		      forks);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st.burnt, 20000);
+	moved = ns_last() - last;
+	if (moved < 0)		/* wrapped: numbers below 300 are not reused */
+		moved += ns_pid_max() - 300;
+	assert_true(moved >= 20000);
+	if (forks > 20000 / PC_ANCHOR_SPAN)
+		fail_msg("%llu tasks made: anchors did not give way", forks);
+}
+
+HYG_TEST(fault_nproc_room)
+{
+	rt_need_unprivileged();
+	ns_need(PIDCYCLE_GHOST);
+	burn_with_nproc_room(1);
+	burn_with_nproc_room(2);
 }
 
 /* ---- fd table full -------------------------------------------------------- */
