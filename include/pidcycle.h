@@ -26,7 +26,8 @@ enum pidcycle_strategy {
 	PIDCYCLE_AUTO = 0,	/* pick the best available, per request */
 	PIDCYCLE_SETTID,	/* clone3(set_tid): exact PID, race-free */
 	PIDCYCLE_LASTPID,	/* write ns_last_pid under flock */
-	PIDCYCLE_GHOST,		/* clones that take a PID and fail: no task */
+	PIDCYCLE_GHOST,		/* clones that take a PID and fail: no task
+				 * (plus a short-lived child per 64) */
 	PIDCYCLE_THREAD,	/* raw thread clones that exit at once */
 	PIDCYCLE_VFORK,		/* vfork-like children that exit at once */
 	PIDCYCLE_FORK,		/* fork-like children that exit at once */
