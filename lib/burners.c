@@ -38,16 +38,14 @@
  * alive while the ghosts pass through it: one real task per 64 numbers buys
  * about a quarter more ghosts per second (bench/results). An anchor must run
  * to exit, and with every CPU burning it may wait for one: a worker reaps
- * older anchors only once they are zombies, holds at most ANCHORS_KEPT, and
+ * older anchors only once they are zombies, holds at most PC_ANCHORS_KEPT, and
  * reaps them all at the end of every batch, so nothing outlives a batch.
  * Anchors count against RLIMIT_NPROC: near the limit they go (see
  * ghost_near_nproc).
  */
-#define ANCHOR_SPAN PC_ANCHOR_SPAN
 #define ANCHOR_MIN_BATCH 256	/* a shorter batch gains nothing from one */
-#define ANCHOR_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
-		      CLONE_SYSVSEM)
-#define ANCHORS_KEPT PC_ANCHORS_KEPT
+/* Not a thread: only a process can wait as a zombie. */
+#define ANCHOR_FLAGS (THREAD_FLAGS & ~CLONE_THREAD)
 #define NO_ANCHOR UINT64_MAX
 
 bool pc_anchors = true;
@@ -57,7 +55,7 @@ struct worker {
 	pid_t pid;		/* the helper process */
 	char *stack;		/* its mmap'd stack */
 	_Atomic int ctid;	/* thread burner: cleared by the kernel at exit */
-	pid_t anchor[ANCHORS_KEPT];	/* ghost burner: its children, or 0 */
+	pid_t anchor[PC_ANCHORS_KEPT];	/* ghost burner: its children, or 0 */
 	int pidfd;		/* ghost: never written, the clone fails first */
 	/* Child stack for burner clones: the child exits before touching it. */
 	char child_stack[256] __attribute__((aligned(16)));
@@ -177,7 +175,7 @@ static long child_one(struct worker *w, unsigned long flags)
 /* Reap this worker's anchors: all of them, or (WNOHANG) the zombies. */
 static void drop_anchors(struct worker *w, int how)
 {
-	for (unsigned int i = 0; i < ANCHORS_KEPT; i++)
+	for (unsigned int i = 0; i < PC_ANCHORS_KEPT; i++)
 		if (w->anchor[i] && reap_how(w->anchor[i], how)) {
 			w->anchor[i] = 0;
 			w->pool->anchors_alive--;
@@ -190,13 +188,13 @@ static void keep_anchor(struct worker *w, pid_t pid)
 	unsigned int i;
 
 	drop_anchors(w, WNOHANG);
-	for (i = 0; i < ANCHORS_KEPT && w->anchor[i]; i++)
+	for (i = 0; i < PC_ANCHORS_KEPT && w->anchor[i]; i++)
 		;
-	if (i == ANCHORS_KEPT) {
+	if (i == PC_ANCHORS_KEPT) {
 		reap(w->anchor[0]);
 		w->pool->anchors_alive--;
 		memmove(w->anchor, w->anchor + 1, sizeof(w->anchor) - sizeof(pid_t));
-		i = ANCHORS_KEPT - 1;
+		i = PC_ANCHORS_KEPT - 1;
 	}
 	w->anchor[i] = pid;
 	w->pool->anchors_alive++;
@@ -223,8 +221,8 @@ static long take_anchor(struct worker *w, uint64_t next)
 	keep_anchor(w, (pid_t)r);
 	/* The rest of r's block goes to ghosts, the next block's first
 	 * number to the next anchor. */
-	atomic_compare_exchange_strong(&p->anchor_at, &next,
-				       done + ANCHOR_SPAN - (uint64_t)r % ANCHOR_SPAN);
+	atomic_compare_exchange_strong(&p->anchor_at, &next, done + PC_ANCHOR_SPAN -
+				       (uint64_t)r % PC_ANCHOR_SPAN);
 	return 1;
 }
 
@@ -258,8 +256,9 @@ static long ghost_or_anchor(struct worker *w)
 	if (p->anchors_off)
 		drop_anchors(w, 0);
 	else if (p->done >= at &&
-		 atomic_compare_exchange_strong(&p->anchor_at, &at, at + ANCHOR_SPAN) &&
-		 take_anchor(w, at + ANCHOR_SPAN))
+		 atomic_compare_exchange_strong(&p->anchor_at, &at,
+						at + PC_ANCHOR_SPAN) &&
+		 take_anchor(w, at + PC_ANCHOR_SPAN))
 		return 1;
 	r = ghost_one(w);
 	if (r == -EAGAIN && p->anchors_alive > 0)
