@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,34 +218,11 @@ static int runner(void)
 
 /* ---- PID 1: the phases, the load, the summary -------------------------- */
 
-static _Atomic uint64_t *forks;
-
-static void __attribute__((noreturn)) load_main(void)
-{
-	struct timespec next;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (;;) {
-		pid_t c = fork();
-
-		if (c == 0)
-			_exit(0);
-		if (c > 0 && waitpid(c, NULL, 0) == c)
-			(*forks)++;
-		next.tv_nsec += 1000000000L / LOAD_PER_SEC;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-	}
-}
-
 /* Run the runner in a child; the load (if any) is our child, not its. */
 static int phase(bool load, uint64_t seed)
 {
 	pid_t l = 0, t, r;
+	uint64_t forks = 0;
 	double t0 = eng_now_ms(), secs;
 	int st = 0, rc;
 	const struct row *a = &res->r[C_ALL];
@@ -254,9 +230,8 @@ static int phase(bool load, uint64_t seed)
 	memset(res, 0, sizeof(*res));
 	rng = seed;
 	under_load = load;
-	*forks = 0;
-	if (load && (l = fork()) == 0)
-		load_main();
+	if (load)
+		l = eng_load_start(LOAD_PER_SEC);
 	t = fork();
 	if (t == 0)
 		exit(runner() ? 1 : 0);
@@ -265,14 +240,14 @@ static int phase(bool load, uint64_t seed)
 			return 2;
 	secs = (eng_now_ms() - t0) / 1e3;
 	if (l > 0)
-		kill(l, SIGKILL);	/* by PID: the one we started */
+		forks = eng_load_stop(l);	/* by PID: the one we started */
 	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
-		;
+		;	/* what the runner left to us, PID 1 */
 	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if (load)
 		printf("exactness under load (%.0f forks/s): %d hit, %d missed, "
 		       "%d false; success rate %.1f%%, %d refused -EEXIST, %.1f s\n",
-		       *forks / secs, a->hit, a->missed, a->false_,
+		       forks / secs, a->hit, a->missed, a->false_,
 		       a->tries ? 100.0 * a->hit / a->tries : 0, a->taken, secs);
 	else
 		printf("exactness: %d hit, %d missed, %d false (%.1f s)\n", a->hit,
@@ -298,9 +273,7 @@ int main(void)
 		n_targets = atoi(n);
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	forks = mmap(NULL, sizeof(*forks), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED || forks == MAP_FAILED)
+	if (res == MAP_FAILED)
 		return 2;
 	printf("exactness: seed 0x%llx (EXACTNESS_SEED), %d targets per run "
 	       "(EXACTNESS_N)\n", (unsigned long long)seed, n_targets);

@@ -12,16 +12,6 @@
 
 #include "engine.h"
 
-static int group_setup(void **state)
-{
-	(void)state;
-	if (ns_probe_print()) {
-		print_error("pidcycle_probe failed: every test would be meaningless\n");
-		return -1;
-	}
-	return 0;
-}
-
 #define T(f) NS_TEST(f)
 
 static int run_all(const char *unused)
@@ -41,7 +31,7 @@ static int run_all(const char *unused)
 
 	(void)unused;
 	return ns_run_group("engine", tests, sizeof(tests) / sizeof(tests[0]),
-			    group_setup, NULL);
+			    ns_group_setup, NULL);
 }
 
 int main(void)

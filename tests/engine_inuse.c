@@ -47,12 +47,7 @@ static void refused_by_all(pid_t target, int want)
 		/* With privilege AUTO reaches numbers below the floor. */
 		if (want == -ERANGE && s == PIDCYCLE_AUTO && !ns_no_caps())
 			continue;
-		r = pidcycle_fork_at(target, &o);
-		if (r == 0)
-			_exit(5);
-		hyg_own(r);
-		if (r > 0)
-			ns_reap(r);
+		r = ns_settle_fork(pidcycle_fork_at(target, &o));
 		rc = pidcycle_set_next(target, &o);
 		if (r != want || rc != want)
 			fail_msg("%s, target %d: fork_at = %d, set_next = %d, want %d",

@@ -252,61 +252,19 @@ static void __attribute__((noreturn)) thread_holder_main(int up, int hold)
 	_exit(0);
 }
 
-pid_t eng_thread_holder(pid_t *tid)
+/* The group leader: a member in our new group, then leave. */
+static void __attribute__((noreturn)) group_leader_main(int up, int hold)
 {
-	int up[2], hold[2];
-	pid_t pid;
+	pid_t m;
+	char c;
 
-	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	pid = fork();
-	if (pid == 0) {
-		keep_only(up[1], hold[0]);
-		thread_holder_main(up[1], hold[0]);
+	setpgid(0, 0);
+	m = fork();
+	if (m == 0) {
+		close(up);
+		_exit(read(hold, &c, 1) == 0 ? 0 : 6);
 	}
-	assert_true(pid > 0);
-	close(up[1]);
-	close(hold[0]);
-	remember(pid, hold[1]);
-	assert_int_equal(read(up[0], tid, sizeof(*tid)), sizeof(*tid));
-	close(up[0]);
-	assert_true(*tid > 0 && *tid != pid);
-	return pid;
-}
-
-pid_t eng_orphan_group(pid_t *member)
-{
-	int up[2], hold[2];
-	pid_t leader;
-
-	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	leader = fork();
-	if (leader == 0) {
-		pid_t m;
-
-		keep_only(up[1], hold[0]);
-		setpgid(0, 0);
-		m = fork();
-		if (m == 0) {
-			char c;
-
-			close(up[1]);
-			_exit(read(hold[0], &c, 1) == 0 ? 0 : 6);
-		}
-		_exit(write(up[1], &m, sizeof(m)) == sizeof(m) && m > 0 ? 0 : 4);
-	}
-	assert_true(leader > 0);
-	hyg_own(leader);
-	close(up[1]);
-	close(hold[0]);
-	ns_reap_ok(leader);
-	assert_int_equal(read(up[0], member, sizeof(*member)), sizeof(*member));
-	close(up[0]);
-	/* The member was orphaned to us: we are a child subreaper. */
-	remember(*member, hold[1]);
-	assert_int_equal(getpgid(*member), leader);
-	return leader;
+	_exit(write(up, &m, sizeof(m)) == sizeof(m) && m > 0 ? 0 : 4);
 }
 
 /* The session leader: a member in a group of its own, then leave. */
@@ -315,7 +273,6 @@ static void __attribute__((noreturn)) session_leader_main(int up, int hold)
 	pid_t m;
 	char c;
 
-	keep_only(up, hold);
 	if (setsid() < 0)
 		_exit(4);
 	m = fork();
@@ -330,24 +287,63 @@ static void __attribute__((noreturn)) session_leader_main(int up, int hold)
 	_exit(write(up, &m, sizeof(m)) == sizeof(m) && m > 0 ? 0 : 4);
 }
 
-pid_t eng_orphan_session(pid_t *member)
+/*
+ * Fork a child that runs child_main(up, hold) with no other fd and writes
+ * one PID up, which lands in *got. What it makes lives until *hold_w (the
+ * write end of hold) is closed.
+ */
+static pid_t spawn_reporting(void (*child_main)(int up, int hold), pid_t *got,
+			     int *hold_w)
 {
 	int up[2], hold[2];
-	pid_t leader;
+	pid_t pid;
 
 	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
-	leader = fork();
-	if (leader == 0)
-		session_leader_main(up[1], hold[0]);
-	assert_true(leader > 0);
-	hyg_own(leader);
+	pid = fork();
+	if (pid == 0) {
+		keep_only(up[1], hold[0]);
+		child_main(up[1], hold[0]);
+	}
+	assert_true(pid > 0);
+	hyg_own(pid);
 	close(up[1]);
 	close(hold[0]);
-	ns_reap_ok(leader);
-	assert_int_equal(read(up[0], member, sizeof(*member)), sizeof(*member));
+	assert_int_equal(read(up[0], got, sizeof(*got)), sizeof(*got));
 	close(up[0]);
-	remember(*member, hold[1]);
+	*hold_w = hold[1];
+	return pid;
+}
+
+pid_t eng_thread_holder(pid_t *tid)
+{
+	int hold;
+	pid_t pid = spawn_reporting(thread_holder_main, tid, &hold);
+
+	remember(pid, hold);
+	assert_true(*tid > 0 && *tid != pid);
+	return pid;
+}
+
+pid_t eng_orphan_group(pid_t *member)
+{
+	int hold;
+	pid_t leader = spawn_reporting(group_leader_main, member, &hold);
+
+	ns_reap_ok(leader);
+	/* The member was orphaned to us: we are a child subreaper. */
+	remember(*member, hold);
+	assert_int_equal(getpgid(*member), leader);
+	return leader;
+}
+
+pid_t eng_orphan_session(pid_t *member)
+{
+	int hold;
+	pid_t leader = spawn_reporting(session_leader_main, member, &hold);
+
+	ns_reap_ok(leader);
+	remember(*member, hold);
 	assert_int_equal(getsid(*member), leader);
 	assert_int_equal(getpgid(*member), *member);
 	return leader;
@@ -355,15 +351,9 @@ pid_t eng_orphan_session(pid_t *member)
 
 pid_t eng_zombie(void)
 {
-	pid_t z = fork();
-	siginfo_t si;
+	pid_t z = ns_make_zombie();
 
-	if (z == 0)
-		_exit(0);
-	assert_true(z > 0);
 	remember(z, -1);
-	while (waitid(P_PID, z, &si, WEXITED | WNOWAIT) < 0)
-		assert_int_equal(errno, EINTR);
 	return z;
 }
 

@@ -205,18 +205,13 @@ static void set_next_with(enum pidcycle_strategy s)
 	if (s != PIDCYCLE_AUTO)
 		ns_need(s);
 	for (size_t k = 0; k < sizeof(dist) / sizeof(dist[0]); k++) {
-		pid_t target = ns_last() + dist[k], child;
+		pid_t target = ns_last() + dist[k];
 		int rc = pidcycle_set_next(target, &o);
 
 		if (rc)
 			fail_msg("pidcycle_set_next(%d, %s) = %d", (int)target,
 				 pidcycle_strategy_name(s), rc);
-		child = fork();	/* nothing else runs here: it must get target */
-		if (child == 0)
-			ns_child_exit_if(target);
-		hyg_own(child);
-		ns_reap_ok(child);
-		assert_int_equal(child, target);
+		ns_fork_expect(target);	/* nothing else runs here */
 	}
 }
 
@@ -293,16 +288,6 @@ HYG_TEST(fork_min_behind)
 
 /* ---- main ---------------------------------------------------------------- */
 
-static int group_setup(void **state)
-{
-	(void)state;
-	if (ns_probe_print()) {
-		print_error("pidcycle_probe failed: every test would be meaningless\n");
-		return -1;
-	}
-	return 0;
-}
-
 static int group_teardown(void **state)
 {
 	(void)state;
@@ -337,7 +322,7 @@ static int run_all(const char *unused)
 
 	(void)unused;
 	return ns_run_group("integration", tests, sizeof(tests) / sizeof(tests[0]),
-			    group_setup, group_teardown);
+			    ns_group_setup, group_teardown);
 }
 
 int main(void)

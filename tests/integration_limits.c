@@ -24,13 +24,8 @@ static const enum pidcycle_strategy all_strategies[] = {
 /* fork_at that must fail with `want`; a child, if one appears, is reaped. */
 static void fork_at_fails(pid_t target, const struct pidcycle_opts *o, int want)
 {
-	pid_t r = pidcycle_fork_at(target, o);
+	pid_t r = ns_settle_fork(pidcycle_fork_at(target, o));
 
-	if (r == 0)
-		_exit(5);
-	hyg_own(r);
-	if (r > 0)
-		ns_reap(r);
 	if (r != want)
 		fail_msg("pidcycle_fork_at(%d, %s) = %d, want %d", (int)target,
 			 pidcycle_strategy_name(o->strategy), (int)r, want);

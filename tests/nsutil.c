@@ -252,6 +252,27 @@ void ns_reap_leftovers(void)
 		;
 }
 
+pid_t ns_settle_fork(pid_t r)
+{
+	if (r == 0)
+		_exit(5);
+	hyg_own(r);
+	if (r > 0)
+		ns_reap(r);
+	return r;
+}
+
+void ns_fork_expect(pid_t target)
+{
+	pid_t child = fork();
+
+	if (child == 0)
+		ns_child_exit_if(target);
+	hyg_own(child);
+	ns_reap_ok(child);
+	assert_int_equal(child, target);
+}
+
 void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
 {
 	PIDCYCLE_OPTS(o, .strategy = s);
@@ -326,6 +347,16 @@ pid_t ns_make_zombie(void)
 	while (waitid(P_PID, z, &si, WEXITED | WNOWAIT) < 0)
 		assert_int_equal(errno, EINTR);
 	return z;
+}
+
+int ns_group_setup(void **state)
+{
+	(void)state;
+	if (ns_probe_print()) {
+		print_error("pidcycle_probe failed: every test would be meaningless\n");
+		return -1;
+	}
+	return 0;
 }
 
 int ns_run_group(const char *prefix, const struct CMUnitTest *t, size_t n,

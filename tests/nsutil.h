@@ -43,6 +43,13 @@ void ns_move_last(pid_t last);
  * target and the child must see getpid() == target (it _exits, status 0).
  */
 void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s);
+/*
+ * The result r of a fork-like call that was expected to fail: a child made
+ * anyway _exits 5 at once; the parent owns and reaps it. Returns r.
+ */
+pid_t ns_settle_fork(pid_t r);
+/* A plain fork() must give the child `target` (after set_next): checked both sides. */
+void ns_fork_expect(pid_t target);
 
 /* The child's side of a fork: exit 0 if our PID is `want`, 3 if not. */
 void ns_child_exit_if(pid_t want) __attribute__((noreturn));
@@ -59,6 +66,8 @@ pid_t ns_make_zombie(void);
  * PIDCYCLE_TEST_FILTER, with the hygiene checks initialised.
  */
 struct CMUnitTest;
+/* Group setup: probe and print; refuse the group when the probe fails. */
+int ns_group_setup(void **state);
 int ns_run_group(const char *prefix, const struct CMUnitTest *t, size_t n,
 		 int (*setup)(void **), int (*teardown)(void **));
 /* cmocka teardown: ns_reap_leftovers(), so the next test starts clean. */

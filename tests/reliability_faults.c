@@ -97,12 +97,7 @@ HYG_TEST(fault_hidepid)
 		snprintf(path, sizeof(path), "/proc/%d", (int)h);
 		if (access(path, F_OK) == 0)
 			fail_msg("RT_HIDDEN_PID %d is visible: hidepid did not apply", (int)h);
-		r = pidcycle_fork_at(h, &o);
-		if (r == 0)
-			_exit(5);
-		hyg_own(r);
-		if (r > 0)
-			ns_reap(r);
+		r = ns_settle_fork(pidcycle_fork_at(h, &o));
 		if (r != -EEXIST)
 			fail_msg("fork_at(%d) of another user's process hidden by "
 				 "hidepid = %d (%s), want -EEXIST; cursor %d -> %d",
@@ -136,12 +131,7 @@ HYG_TEST(fault_sys_ro)
 	/* set_next cannot use set_tid: it must burn. */
 	target = ns_last() + 100;
 	assert_int_equal(pidcycle_set_next(target, NULL), 0);
-	child = fork();
-	if (child == 0)
-		ns_child_exit_if(target);
-	hyg_own(child);
-	ns_reap_ok(child);
-	assert_int_equal(child, target);
+	ns_fork_expect(target);
 }
 
 /* ---- no ns_last_pid (no CONFIG_CHECKPOINT_RESTORE): /proc/loadavg ------- */
@@ -149,7 +139,7 @@ HYG_TEST(fault_sys_ro)
 HYG_TEST(fault_no_lastpid)
 {
 	struct pidcycle_info i = { .sz = sizeof(i) };
-	pid_t target, child;
+	pid_t target;
 
 	if (open_err("/proc/sys/kernel/ns_last_pid", O_RDONLY) != ENOENT ||
 	    open_err("/proc/sys/kernel/pid_max", O_RDONLY) != 0)
@@ -162,12 +152,7 @@ HYG_TEST(fault_no_lastpid)
 	fork_at_exact_or_fail(ns_last() + 100, ns_fast_burner());
 	target = ns_last() + 50;
 	assert_int_equal(pidcycle_set_next(target, NULL), 0);
-	child = fork();
-	if (child == 0)
-		ns_child_exit_if(target);
-	hyg_own(child);
-	ns_reap_ok(child);
-	assert_int_equal(child, target);
+	ns_fork_expect(target);
 }
 
 /* ---- neither ns_last_pid nor pid_max: works, or fails cleanly ----------- */

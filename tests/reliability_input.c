@@ -32,13 +32,8 @@ static void all_calls_fail(pid_t target, const struct pidcycle_opts *o,
 {
 	struct pidcycle_estimate e = { .sz = sizeof(e) };
 	const char *s = pidcycle_strategy_name(o->strategy);
-	pid_t r = pidcycle_fork_at(target, o);
+	pid_t r = ns_settle_fork(pidcycle_fork_at(target, o));
 
-	if (r == 0)
-		_exit(5);	/* a child that should not exist */
-	hyg_own(r);
-	if (r > 0)
-		ns_reap(r);
 	if (r != want)
 		fail_msg("fork_at(%d, %s) = %d, want %d", (int)target, s ? s : "?",
 			 (int)r, want);
@@ -47,12 +42,7 @@ static void all_calls_fail(pid_t target, const struct pidcycle_opts *o,
 		fail_msg("set_next(%d, %s) = %d, want %d", (int)target, s ? s : "?",
 			 (int)r, want);
 	if (with_min) {
-		r = pidcycle_fork_min(target, o);
-		if (r == 0)
-			_exit(5);
-		hyg_own(r);
-		if (r > 0)
-			ns_reap(r);
+		r = ns_settle_fork(pidcycle_fork_min(target, o));
 		if (r != want)
 			fail_msg("fork_min(%d, %s) = %d, want %d", (int)target,
 				 s ? s : "?", (int)r, want);
