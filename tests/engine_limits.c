@@ -196,7 +196,9 @@ static int most_tasks_while(pid_t pid, int *samples)
  * child, its helpers and their anchors (burners.c: one per PC_ANCHOR_SPAN
  * numbers, at most PC_ANCHORS_KEPT + 1 alive per helper). So the counter
  * moves by about GHOST_BURN / PC_ANCHOR_SPAN, far below the GHOST_BURN a
- * task per number would add, and at least half that (anchors are in use);
+ * task per number would add (the bound, 4x that, leaves the rest of the
+ * machine room for its own forks: the counter is global), and at least
+ * half that (anchors are in use);
  * the namespace is back to its baseline after, and the cursor exactly where
  * GHOST_BURN allocations put it.
  */

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,4 +167,26 @@ void hyg_sigchld_checkpoint(void)
 	check_sigchld_senders();
 	seen_n = 0;
 	own_n = 0;
+}
+
+pid_t hyg_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+void hyg_join(pthread_t th, const pid_t *tidp)
+{
+	const struct timespec tick = { 0, 100000 };
+	pid_t self = getpid(), tid;
+
+	assert_int_equal(pthread_join(th, NULL), 0);
+	tid = *tidp;
+	assert_true(tid > 0);
+	for (int i = 0; syscall(SYS_tgkill, self, tid, 0) == 0; i++) {
+		if (i == 100000)
+			fail_msg("thread %d still in the thread group 10 s after "
+				 "pthread_join", (int)tid);
+		nanosleep(&tick, NULL);
+	}
+	assert_int_equal(errno, ESRCH);
 }

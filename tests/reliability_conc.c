@@ -37,16 +37,19 @@ static void cheap_laps(void)
 
 static int sleep_pipe[2];
 
+/* arg: where to put the thread's TID. */
 static void *sleeper(void *arg)
 {
 	char c;
 
+	*(pid_t *)arg = hyg_gettid();
 	return read(sleep_pipe[0], &c, 1) < 0 ? arg : NULL;
 }
 
 HYG_TEST(conc_many_threads)
 {
 	pthread_t th[SLEEPERS];
+	pid_t tid[SLEEPERS];
 	int base = rt_threads(), err = 0;
 	PIDCYCLE_OPTS(fast, .strategy = ns_fast_burner(), .timeout_ms = SAFETY_MS,
 		      .max_burn = BUDGET);
@@ -56,7 +59,7 @@ HYG_TEST(conc_many_threads)
 
 	assert_int_equal(pipe(sleep_pipe), 0);
 	for (int i = 0; i < SLEEPERS; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, sleeper, NULL), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, sleeper, &tid[i]), 0);
 	assert_int_equal(rt_threads(), base + SLEEPERS);
 	assert_int_equal(rt_fork_at(rt_ahead(300), &any, &err), RT_EXACT);
 	assert_int_equal(rt_threads(), base + SLEEPERS);
@@ -72,7 +75,7 @@ HYG_TEST(conc_many_threads)
 	assert_int_equal(rt_threads(), base + SLEEPERS);
 	close(sleep_pipe[1]);
 	for (int i = 0; i < SLEEPERS; i++)
-		assert_int_equal(pthread_join(th[i], NULL), 0);
+		hyg_join(th[i], &tid[i]);
 	close(sleep_pipe[0]);
 }
 
@@ -82,6 +85,7 @@ HYG_TEST(conc_many_threads)
 
 struct req {
 	pthread_t th;
+	pid_t tid;		/* the thread's own */
 	pid_t target;
 	enum pidcycle_strategy s;
 	pid_t got;		/* the call's return */
@@ -95,6 +99,7 @@ static void *requester(void *arg)
 	PIDCYCLE_OPTS(o, .strategy = q->s, .timeout_ms = SAFETY_MS,
 		      .max_burn = BUDGET);
 
+	q->tid = hyg_gettid();
 	q->got = pidcycle_fork_at(q->target, &o);
 	if (q->got == 0)
 		_exit((pid_t)syscall(SYS_getpid) == q->target ? 0 : 3);
@@ -127,7 +132,7 @@ static int threads_round(enum pidcycle_strategy s, int *exact, int *failed)
 	for (int k = 0; k < NTHR; k++)
 		assert_int_equal(pthread_create(&q[k].th, NULL, requester, &q[k]), 0);
 	for (int k = 0; k < NTHR; k++) {
-		assert_int_equal(pthread_join(q[k].th, NULL), 0);
+		hyg_join(q[k].th, &q[k].tid);
 		hyg_own(q[k].got);
 		if (q[k].got < 0) {
 			print_message("  thread %d (%s) -> %d: %s\n", k,

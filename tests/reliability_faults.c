@@ -279,9 +279,10 @@ static rlim_t nproc_for_one_more(void)
  * Room for the helpers and a ghost in flight in each, no more: a ghost burn
  * still works. Its anchors (burners.c) count against the limit and would
  * leave the ghosts none, so they must give way for the rest of the call:
- * a few are made, not one per batch (the machine's fork counter).
+ * a few are made, not one per batch. Returns the tasks made, as the
+ * machine's fork counter saw them (so other processes' forks count too).
  */
-static void burn_with_nproc_room(unsigned int workers)
+static unsigned long long burn_with_nproc_room(unsigned int workers)
 {
 	PIDCYCLE_OPTS(o, .strategy = PIDCYCLE_GHOST, .threads = workers,
 		      .timeout_ms = 10000);
@@ -310,16 +311,30 @@ static void burn_with_nproc_room(unsigned int workers)
 	if (moved < 0)		/* wrapped: numbers below 300 are not reused */
 		moved += ns_pid_max() - 300;
 	assert_true(moved >= 20000);
-	if (forks > 20000 / PC_ANCHOR_SPAN)
-		fail_msg("%llu tasks made: anchors did not give way", forks);
+	return forks;
 }
 
+/*
+ * Anchors that do not give way make one task per batch (about 19,700 here);
+ * giving way leaves a handful, within 20000 / PC_ANCHOR_SPAN. The fork
+ * counter is machine-wide: a burst of someone else's forks can push one
+ * measurement over, not three in a row, so only three failures fail.
+ */
 HYG_TEST(fault_nproc_room)
 {
+	const unsigned long long most = 20000 / PC_ANCHOR_SPAN;
+
 	rt_need_unprivileged();
 	ns_need(PIDCYCLE_GHOST);
-	burn_with_nproc_room(1);
-	burn_with_nproc_room(2);
+	for (unsigned int workers = 1; workers <= 2; workers++) {
+		unsigned long long forks = burn_with_nproc_room(workers);
+
+		for (int again = 0; again < 2 && forks > most; again++)
+			forks = burn_with_nproc_room(workers);
+		if (forks > most)
+			fail_msg("%llu tasks made, three times: anchors did not "
+				 "give way", forks);
+	}
 }
 
 /* ---- fd table full -------------------------------------------------------- */

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,7 +114,7 @@ static void *tid_holder(void *arg)
 	char c;
 
 	(void)arg;
-	thread_tid = (pid_t)syscall(SYS_gettid);
+	thread_tid = hyg_gettid();
 	return read(hold_pipe[0], &c, 1) < 0 ? arg : NULL;
 }
 
@@ -184,7 +183,7 @@ static void in_use_everywhere(pid_t target, const char *what)
 /* Own PID, PID 1, a thread's TID, a pgid, a sid, a zombie: -EEXIST. */
 HYG_TEST(input_in_use)
 {
-	pid_t pg_member, sid_member, pgid, sid, zombie;
+	pid_t pg_member, sid_member, pgid, sid, zombie, tid;
 	pthread_t th;
 
 	assert_int_equal(pipe(hold_pipe), 0);
@@ -192,16 +191,16 @@ HYG_TEST(input_in_use)
 	pgid = orphaned_id(false, &pg_member);
 	sid = orphaned_id(true, &sid_member);
 	zombie = ns_make_zombie();
-	while (!thread_tid)
+	while (!(tid = thread_tid))
 		sched_yield();
 	in_use_everywhere(getpid(), "the caller's PID");
 	in_use_everywhere(1, "PID 1");
-	in_use_everywhere(thread_tid, "a thread's TID");
+	in_use_everywhere(tid, "a thread's TID");
 	in_use_everywhere(pgid, "a process group only");
 	in_use_everywhere(sid, "a session only");
 	in_use_everywhere(zombie, "a zombie");
 	close(hold_pipe[1]);
-	assert_int_equal(pthread_join(th, NULL), 0);
+	hyg_join(th, &tid);
 	close(hold_pipe[0]);
 	ns_reap_ok(pg_member);
 	ns_reap_ok(sid_member);
