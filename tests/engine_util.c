@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,7 +229,7 @@ static void keep_only(int a, int b)
 static void *thread_wait(void *arg)
 {
 	int *io = arg;
-	pid_t tid = (pid_t)syscall(SYS_gettid);
+	pid_t tid = gettid();
 	char c;
 
 	if (write(io[1], &tid, sizeof(tid)) != sizeof(tid))

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,11 +168,6 @@ void hyg_sigchld_checkpoint(void)
 	own_n = 0;
 }
 
-pid_t hyg_gettid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
 void hyg_join(pthread_t th, const pid_t *tidp)
 {
 	const struct timespec tick = { 0, 100000 };
@@ -182,7 +176,7 @@ void hyg_join(pthread_t th, const pid_t *tidp)
 	assert_int_equal(pthread_join(th, NULL), 0);
 	tid = *tidp;
 	assert_true(tid > 0);
-	for (int i = 0; syscall(SYS_tgkill, self, tid, 0) == 0; i++) {
+	for (int i = 0; tgkill(self, tid, 0) == 0; i++) {
 		if (i == 100000)
 			fail_msg("thread %d still in the thread group 10 s after "
 				 "pthread_join", (int)tid);

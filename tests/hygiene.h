@@ -40,15 +40,13 @@ void hyg_check(const struct hyg_snap *before);
  * list of own children starts empty again too).
  */
 void hyg_sigchld_checkpoint(void);
-/* The calling thread's kernel TID (for hyg_join). */
-pid_t hyg_gettid(void);
 /*
  * pthread_join(), then wait until the thread's task has left the thread
  * group. pthread_join returns once the kernel clears the TID word, which is
  * before the exiting task is unhashed: /proc/self/task (and "Threads:") can
  * still count it for a moment, and a test that counts tasks would then blame
  * the library for our own thread. *tid is where the thread stored what
- * hyg_gettid() gave it (read after the join, so the thread has run).
+ * gettid() gave it (read after the join, so the thread has run).
  * cmocka asserts if the task has not gone after 10 s.
  */
 void hyg_join(pthread_t th, const pid_t *tid);

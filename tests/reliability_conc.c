@@ -42,7 +42,7 @@ static void *sleeper(void *arg)
 {
 	char c;
 
-	*(pid_t *)arg = hyg_gettid();
+	*(pid_t *)arg = gettid();
 	return read(sleep_pipe[0], &c, 1) < 0 ? arg : NULL;
 }
 
@@ -99,7 +99,7 @@ static void *requester(void *arg)
 	PIDCYCLE_OPTS(o, .strategy = q->s, .timeout_ms = SAFETY_MS,
 		      .max_burn = BUDGET);
 
-	q->tid = hyg_gettid();
+	q->tid = gettid();
 	q->got = pidcycle_fork_at(q->target, &o);
 	if (q->got == 0)
 		_exit((pid_t)syscall(SYS_getpid) == q->target ? 0 : 3);

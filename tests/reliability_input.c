@@ -114,7 +114,7 @@ static void *tid_holder(void *arg)
 	char c;
 
 	(void)arg;
-	thread_tid = hyg_gettid();
+	thread_tid = gettid();
 	return read(hold_pipe[0], &c, 1) < 0 ? arg : NULL;
 }
 
