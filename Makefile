@@ -78,10 +78,10 @@ $(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(STLIB) include/
 
 # The shim is its own .so with an anonymous version script: a named node
 # would silently stop it from interposing libc's symbols.
-SHIM_SRCS := lib/shim.c lib/shim_lastpid.c
-$(SHIM): $(SHIM_SRCS) lib/shim.h $(LIB_OBJS) lib/shim.map
+SHIM_SRCS := preload/preload.c preload/lastpid.c
+$(SHIM): $(SHIM_SRCS) preload/preload.h $(LIB_OBJS) preload/preload.map
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) -Wl,--version-script=lib/shim.map \
+	$(Q)$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) -Wl,--version-script=preload/preload.map \
 		-Wl,--no-undefined -o $@ $(SHIM_SRCS) $(LIB_OBJS) $(LDLIBS_URCU) -ldl
 
 # The exported set must be exactly the map's global list.

@@ -1,4 +1,4 @@
-/* shim_lastpid.c - the preload shim's ns_last_pid path: the refused write, then clone(). */
+/* lastpid.c - the preload's ns_last_pid path: the refused write, then clone(). */
 /*
  * CRIU without clone3 writes "<pid-1>" to ns_last_pid (opened relative to an
  * O_PATH fd of /proc) and then calls glibc clone(). A refused write is turned
@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <urcu-bp.h>
 
-#include "shim.h"
+#include "preload.h"
 
 /* Enough for any decimal PID with spaces and a newline. */
 #define VALUE_MAX 32

@@ -1,4 +1,4 @@
-/* shim.c - LD_PRELOAD shim: lets an unprivileged CRIU restore tasks at their original PIDs. */
+/* preload.c - LD_PRELOAD library: lets an unprivileged CRIU restore tasks at their original PIDs. */
 /* This file: configuration, the common steer-then-candidate loop, the clone3 path. */
 /*
  * CRIU asks for a PID in one of two ways (DESIGN.md section 4):
@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <urcu-bp.h>
 
-#include "shim.h"
+#include "preload.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435

@@ -1,6 +1,6 @@
-/* shim.h - what the preload shim's two files share (not installed, not exported). */
-#ifndef PIDCYCLE_SHIM_H
-#define PIDCYCLE_SHIM_H
+/* preload.h - what the preload's files share (not installed, not exported). */
+#ifndef PIDCYCLE_PRELOAD_H
+#define PIDCYCLE_PRELOAD_H
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -43,4 +43,4 @@ struct place {
  */
 PC_HIDDEN long shim_place(const struct place *p);
 
-#endif /* PIDCYCLE_SHIM_H */
+#endif /* PIDCYCLE_PRELOAD_H */

@@ -1,18 +1,18 @@
 #!/bin/sh
-# run.sh - the check-shim group: CRIU's PID patterns as nobody, with and without the preload shim.
-# Usage (as root, from the top of the tree): tests/shim/run.sh BUILD_DIR
+# run.sh - the check-preload group: CRIU's PID patterns as nobody, with and without the preload shim.
+# Usage (as root, from the top of the tree): tests/preload/run.sh BUILD_DIR
 # Every scenario runs in its own PID namespace, so the host's cursor never moves.
 B=${1:-build}
 TOP=$(pwd)
 SHIM=$TOP/$B/libpidcycle-preload.so
-PAT=$TOP/$B/tests/shim/criu_pattern
-INNS=$TOP/tests/shim/in_ns.sh
-OUT=$TOP/$B/tests/shim/out
+PAT=$TOP/$B/tests/preload/criu_pattern
+INNS=$TOP/tests/preload/in_ns.sh
+OUT=$TOP/$B/tests/preload/out
 pass=0 fail=0
 
 if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: check-shim needs root to create PID namespaces"
-	echo "shim: 0 passed, 0 failed"
+	echo "SKIP: check-preload needs root to create PID namespaces"
+	echo "preload: 0 passed, 0 failed"
 	exit 0
 fi
 mkdir -p "$OUT"
@@ -27,7 +27,7 @@ if [ -z "$missing" ]; then
 	echo "PASS: exports"
 else
 	fail=$((fail + 1))
-	echo "FAIL: exports: $SHIM does not define$missing (all lib/shim*.c linked?)"
+	echo "FAIL: exports: $SHIM does not define$missing (all preload/*.c linked?)"
 fi
 
 # scenario NAME RC GREP PID_MAX FORKER ENV... -- ARGS...
@@ -131,5 +131,5 @@ else
 	echo "SKIP: criu not usable here: criu check passes, but no end-to-end test is written yet"
 fi
 
-echo "shim: $pass passed, $fail failed"
+echo "preload: $pass passed, $fail failed"
 [ "$fail" = 0 ]
