@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli.sh - smoke tests of the pidcycle CLI; run as PID 1 of a private PID namespace:
 #   unshare --pid --fork --mount-proc sh tests/cli.sh build/pidcycle
-# Exit codes checked: 2 usage, 1 runtime error, 128+N signal, CMD's own status.
+# Exit codes checked: 2 usage, 121/123 runtime errors by class, 128+N signal,
+# CMD's own status.
 set -u
 
 CLI=${1:?usage: cli.sh PATH-TO-pidcycle}
@@ -43,11 +44,12 @@ usage_err() {
 	fi
 }
 
-# A runtime error: exit 1 and one line "pidcycle: <what>: <why>".
+# runtime_err WANT DESC ARGS...: a runtime error: exit WANT (its class) and
+# one line "pidcycle: <what>: <why>".
 runtime_err() {
-	desc=$1
-	shift
-	expect_exit 1 "runtime: $desc" "$CLI" "$@"
+	want=$1 desc=$2
+	shift 2
+	expect_exit "$want" "runtime: $desc" "$CLI" "$@"
 	if ! grep -q '^pidcycle: [^:][^:]*: .' "$T/err"; then
 		bad "runtime: $desc: stderr is not 'pidcycle: <what>: <why>': $(head -c 300 "$T/err")"
 	fi
@@ -87,9 +89,9 @@ usage_tests() {
 
 runtime_tests() {
 	max=$(cat /proc/sys/kernel/pid_max)
-	runtime_err "PID 1 is in use" exec --pid 1 -- true
-	runtime_err "own PID (1) via next" next 1
-	runtime_err "pid_max is out of range" exec --pid "$max" -- true
+	runtime_err 121 "PID 1 is in use" exec --pid 1 -- true
+	runtime_err 121 "own PID (1) via next" next 1
+	runtime_err 123 "pid_max is out of range" exec --pid "$max" -- true
 }
 
 probe_tests() {

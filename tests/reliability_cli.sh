@@ -80,29 +80,30 @@ bad_numbers() {
 	done
 }
 
-# Refusals from the library: exit 1.
+# Refusals from the library: the status of their class (pidcycle(1) EXIT STATUS):
+# 121 in use, 123 unreachable (out of range, below the wrap floor), 125 other.
 bad_targets() {
 	max=$(cat /proc/sys/kernel/pid_max)
-	refused 1 "exec --pid pid_max ($max)" exec --pid "$max" -- true
-	refused 1 "exec --pid INT_MAX" exec --pid 2147483647 -- true
-	refused 1 "next pid_max" next "$max"
-	refused 1 "exec --min pid_max" exec --min "$max" -- true
-	refused 1 "estimate pid_max" estimate "$max"
-	refused 1 "exec --pid 1 (in use)" exec --pid 1 -- true
+	refused 123 "exec --pid pid_max ($max)" exec --pid "$max" -- true
+	refused 123 "exec --pid INT_MAX" exec --pid 2147483647 -- true
+	refused 123 "next pid_max" next "$max"
+	refused 123 "exec --min pid_max" exec --min "$max" -- true
+	refused 123 "estimate pid_max" estimate "$max"
+	refused 121 "exec --pid 1 (in use)" exec --pid 1 -- true
 	sleep 1000 &
 	holder=$!
-	refused 1 "exec --pid of a running process" exec --pid "$holder" -- true
-	refused 1 "next of a running process" next "$holder"
+	refused 121 "exec --pid of a running process" exec --pid "$holder" -- true
+	refused 121 "next of a running process" next "$holder"
 	kill "$holder"
 	wait "$holder" 2> /dev/null
 	# The wrap floor: as uid 65534 only cycling is possible.
 	getlast
 	[ "$L" -ge 300 ] || "$CLI" burn $((301 - L)) --quiet
 	if [ "$(id -u)" != 0 ]; then
-		refused 1 "exec --pid 100 below the wrap floor" exec --pid 100 -- true
-		refused 1 "next 100 below the wrap floor" next 100
-		refused 1 "--strategy settid unprivileged" exec --pid 5000 --strategy settid -- true
-		refused 1 "--strategy lastpid unprivileged" next 5000 --strategy lastpid
+		refused 123 "exec --pid 100 below the wrap floor" exec --pid 100 -- true
+		refused 123 "next 100 below the wrap floor" next 100
+		refused 125 "--strategy settid unprivileged" exec --pid 5000 --strategy settid -- true
+		refused 125 "--strategy lastpid unprivileged" next 5000 --strategy lastpid
 	fi
 }
 

@@ -187,7 +187,26 @@ static const char *hint(int err, bool pid_call)
 	}
 }
 
-void cli_error(const char *what, int err, bool pid_call)
+int cli_status(int err, bool pid_call)
+{
+	switch (-err) {
+	case EEXIST:
+		return CLI_EXIT_IN_USE;
+	case EAGAIN:
+		return CLI_EXIT_RACE;
+	case ERANGE:
+		return CLI_EXIT_UNREACHABLE;
+	case EINVAL:
+		return pid_call ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILURE;
+	case ETIMEDOUT:
+	case ECANCELED:
+		return CLI_EXIT_BUDGET;
+	default:
+		return CLI_EXIT_FAILURE;
+	}
+}
+
+int cli_error(const char *what, int err, bool pid_call)
 {
 	const char *h = hint(-err, pid_call);
 
@@ -196,4 +215,5 @@ void cli_error(const char *what, int err, bool pid_call)
 		fprintf(stderr, "pidcycle: %s: %s (%s)\n", what, strerror(-err), h);
 	else
 		fprintf(stderr, "pidcycle: %s: %s\n", what, strerror(-err));
+	return cli_status(err, pid_call);
 }

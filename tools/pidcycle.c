@@ -15,8 +15,6 @@
 #include "cli_report.h"
 #include "cli_signal.h"
 
-#define EXIT_USAGE 2
-
 /* Option bits, to check each command takes only its own options. */
 enum {
 	O_JSON = 1 << 0, O_STRATEGY = 1 << 1, O_THREADS = 1 << 2,
@@ -74,7 +72,7 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	usage(stderr);
-	exit(EXIT_USAGE);
+	exit(CLI_EXIT_USAGE);
 }
 
 static void bad_number(const char *what, const char *s, int err)
@@ -213,15 +211,13 @@ static void start_long(struct cli *c, bool forward)
 {
 	int ret = cli_sig_init(forward);
 
-	if (ret < 0) {
-		cli_error("signals", ret, false);
-		exit(EXIT_FAILURE);
-	}
+	if (ret < 0)
+		exit(cli_error("signals", ret, false));
 	cli_progress_init(&c->progress, c->seen & O_PROGRESS);
 }
 
 /* After a long call: 128+N if signal N asked to stop (even if the call had
- * just finished), 1 with a message if it failed, else 0. */
+ * just finished), the failure's status with a message if it failed, else 0. */
 static int end_long(struct cli *c, int ret, const char *what, bool pid_call)
 {
 	int sig;
@@ -230,11 +226,7 @@ static int end_long(struct cli *c, int ret, const char *what, bool pid_call)
 	sig = cli_sig_stop();
 	if (sig)
 		return 128 + sig;
-	if (ret < 0) {
-		cli_error(what, ret, pid_call);
-		return EXIT_FAILURE;
-	}
-	return 0;
+	return ret < 0 ? cli_error(what, ret, pid_call) : 0;
 }
 
 static int run_probe(struct cli *c)
@@ -242,10 +234,8 @@ static int run_probe(struct cli *c)
 	struct pidcycle_info info = { .sz = sizeof(info) };
 	int ret = pidcycle_probe(&info);
 
-	if (ret < 0) {
-		cli_error("probe", ret, false);
-		return EXIT_FAILURE;
-	}
+	if (ret < 0)
+		return cli_error("probe", ret, false);
 	cli_print_probe(&info, c->seen & O_JSON);
 	return 0;
 }
@@ -260,8 +250,7 @@ static int run_estimate(struct cli *c)
 
 	if (ret < 0) {
 		snprintf(what, sizeof(what), "estimate PID %d", (int)pid);
-		cli_error(what, ret, true);
-		return EXIT_FAILURE;
+		return cli_error(what, ret, true);
 	}
 	cli_print_estimate(&est, c->seen & O_JSON);
 	return 0;
@@ -363,11 +352,7 @@ static int run_exec(struct cli *c)
 	if (c->seen & O_NO_WAIT)
 		return exec_no_wait(child);
 	ret = cli_sig_wait(child);
-	if (ret < 0) {
-		cli_error("wait", ret, false);
-		return EXIT_FAILURE;
-	}
-	return ret;
+	return ret < 0 ? cli_error("wait", ret, false) : ret;
 }
 
 static const struct command commands[] = {
@@ -392,8 +377,9 @@ static int flush_stdout(int ret)
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return ret;
-	cli_error("standard output", errno ? -errno : -EIO, false);
-	return ret ? ret : EXIT_FAILURE;
+	int st = cli_error("standard output", errno ? -errno : -EIO, false);
+
+	return ret ? ret : st;
 }
 
 static int help_or_version(unsigned int seen)
