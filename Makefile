@@ -1,4 +1,4 @@
-# Makefile - builds libpidcycle, the preload shim, the CLI, tests and examples into build/.
+# Makefile - builds libpidcycle, the preload, the CLI (with run's emulation), tests and examples into build/.
 VERSION   := 0.1.0
 SOVERSION := 0
 PREFIX    ?= /usr/local
@@ -15,6 +15,8 @@ WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -Ilib
 LDLIBS_URCU := -lurcu-bp -lurcu-common
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3)
+FUSE_LIBS   := $(shell pkg-config --libs fuse3)
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=$(SANITIZE)
@@ -64,24 +66,34 @@ $(STLIB): $(LIB_OBJS)
 # Rebuilt whenever PREFIX/LIBDIR/INCDIR change, so `make install PREFIX=...` installs the right paths.
 $(B)/pc.vars: FORCE
 	@mkdir -p $(B)
-	@echo '$(PREFIX)|$(LIBDIR)|$(INCDIR)|$(VERSION)' | cmp -s - $@ || echo '$(PREFIX)|$(LIBDIR)|$(INCDIR)|$(VERSION)' > $@
+	@echo '$(PREFIX)|$(LIBDIR)|$(INCDIR)|$(BINDIR)|$(VERSION)' | cmp -s - $@ || echo '$(PREFIX)|$(LIBDIR)|$(INCDIR)|$(BINDIR)|$(VERSION)' > $@
 
 $(PCFILE): pidcycle.pc.in $(B)/pc.vars
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c tools/cli_signal.c
+CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c tools/cli_signal.c \
+	tools/cli_run.c
 CLI_HDRS := $(CLI_SRCS:.c=.h)
+# run's emulated ns_last_pid (emul/): namespaces, the FUSE mount, the server.
+EMUL_NAMES := emul ns mount fdpass server file writer steer check value logsink
+EMUL_SRCS  := $(EMUL_NAMES:%=emul/%.c)
+EMUL_HDRS  := $(wildcard emul/*.h)
+# The preload finds itself beside the binary, else here (see cli_run.c).
+CLI_PATHS  := -DPIDCYCLE_LIBDIR='"$(LIBDIR)"' -DPIDCYCLE_BINDIR='"$(BINDIR)"'
 
-$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(STLIB) include/pidcycle.h
+$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(EMUL_SRCS) $(EMUL_HDRS) \
+		$(STLIB) include/pidcycle.h $(B)/pc.vars
 	$(if $(Q),@echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_SRCS) $(STLIB) $(LDLIBS_URCU) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -Iemul $(FUSE_CFLAGS) $(CLI_PATHS) $(LDFLAGS) -o $@ \
+		$(CLI_SRCS) $(EMUL_SRCS) $(STLIB) $(LDLIBS_URCU) $(FUSE_LIBS) -lm
 
 # The shim is its own .so with an anonymous version script: a named node
 # would silently stop it from interposing libc's symbols.
-SHIM_SRCS := preload/preload.c preload/lastpid.c
-$(SHIM): $(SHIM_SRCS) preload/preload.h $(LIB_OBJS) preload/preload.map
+# It parses ns_last_pid writes and logs as run's server does (emul/value.c, logsink.c).
+SHIM_SRCS := preload/preload.c preload/lastpid.c emul/value.c emul/logsink.c
+$(SHIM): $(SHIM_SRCS) preload/preload.h emul/value.h emul/logsink.h $(LIB_OBJS) preload/preload.map
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -shared $(LDFLAGS) -Wl,--version-script=preload/preload.map \
+	$(Q)$(CC) $(ALL_CFLAGS) -Iemul -shared $(LDFLAGS) -Wl,--version-script=preload/preload.map \
 		-Wl,--no-undefined -o $@ $(SHIM_SRCS) $(LIB_OBJS) $(LDLIBS_URCU) -ldl
 
 # The exported set must be exactly the map's global list.

@@ -65,7 +65,7 @@ static void print_strategies(unsigned int mask, bool json)
 		printf("(none)");
 }
 
-static void probe_json(const struct pidcycle_info *i)
+static void probe_json(const struct pidcycle_info *i, const char *run_why)
 {
 	printf("{");
 	json_str("kernel", i->kernel, ",");
@@ -79,13 +79,19 @@ static void probe_json(const struct pidcycle_info *i)
 	printf("\"ghost\":%s,\"strategies\":[", json_bool(i->ghost));
 	print_strategies(i->strategies, true);
 	printf("],");
-	json_str("auto", cli_strategy_name(i->auto_strategy), "}\n");
+	json_str("auto", cli_strategy_name(i->auto_strategy), ",");
+	printf("\"run\":%s,", json_bool(!run_why));
+	if (run_why)
+		json_str("run_why", run_why, "}\n");
+	else
+		printf("\"run_why\":null}\n");
 }
 
-void cli_print_probe(const struct pidcycle_info *i, bool json)
+void cli_print_probe(const struct pidcycle_info *i, const char *run_why,
+		     bool json)
 {
 	if (json) {
-		probe_json(i);
+		probe_json(i, run_why);
 		return;
 	}
 	printf("kernel                %s\n", i->kernel);
@@ -100,6 +106,10 @@ void cli_print_probe(const struct pidcycle_info *i, bool json)
 	printf("strategies            ");
 	print_strategies(i->strategies, false);
 	printf("\nauto                  %s\n", cli_strategy_name(i->auto_strategy));
+	if (run_why)
+		printf("run                   no: %s\n", run_why);
+	else
+		printf("run                   yes\n");
 }
 
 static void estimate_json(const struct pidcycle_estimate *e)

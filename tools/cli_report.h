@@ -6,7 +6,9 @@
 
 #include "pidcycle.h"
 
-void cli_print_probe(const struct pidcycle_info *info, bool json);
+/* run_why: NULL if `pidcycle run` can work here, else why not. */
+void cli_print_probe(const struct pidcycle_info *info, const char *run_why,
+		     bool json);
 void cli_print_estimate(const struct pidcycle_estimate *est, bool json);
 void cli_print_burn(const struct pidcycle_stats *st, bool json);
 

@@ -1,4 +1,4 @@
-/* cli_signal.c - stop signals for long calls and signal forwarding for `pidcycle exec`. */
+/* cli_signal.c - stop signals for long calls and signal forwarding for `pidcycle exec` and `run`. */
 #include "cli_signal.h"
 
 #include <errno.h>
@@ -78,6 +78,11 @@ static int exit_code(int status)
 
 int cli_sig_wait(pid_t child)
 {
+	return cli_sig_wait_all(child, NULL, NULL);
+}
+
+int cli_sig_wait_all(pid_t child, cli_reaped_fn on_other, void *arg)
+{
 	sigset_t wait_set = fwd_set;
 	siginfo_t si;
 	int status;
@@ -91,10 +96,14 @@ int cli_sig_wait(pid_t child)
 	if (atomic_load(&stop_sig))
 		kill(child, atomic_load(&stop_sig));
 	for (;;) {
-		pid_t r = waitpid(child, &status, WNOHANG);
+		pid_t r = waitpid(on_other ? -1 : child, &status, WNOHANG);
 
 		if (r == child)
 			return exit_code(status);
+		if (r > 0) {
+			on_other(r, status, arg);
+			continue;
+		}
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (sigwaitinfo(&wait_set, &si) > 0 && si.si_signo != SIGCHLD)

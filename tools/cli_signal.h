@@ -26,4 +26,12 @@ void cli_sig_child(void);
  */
 int cli_sig_wait(pid_t child);
 
+/*
+ * The same, and every other child that ends meanwhile is reaped and handed
+ * to on_other (run: CRIU --restore-sibling makes us the parent of restored
+ * tasks and of rejected candidates; run's server is our child too).
+ */
+typedef void (*cli_reaped_fn)(pid_t pid, int status, void *arg);
+int cli_sig_wait_all(pid_t child, cli_reaped_fn on_other, void *arg);
+
 #endif /* PIDCYCLE_CLI_SIGNAL_H */

@@ -1,4 +1,4 @@
-/* pidcycle.c - the pidcycle command: probe, next, exec, burn and estimate over libpidcycle. */
+/* pidcycle.c - the pidcycle command: probe, next, exec, run, burn and estimate over libpidcycle. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,7 +13,9 @@
 #include "cli_parse.h"
 #include "cli_progress.h"
 #include "cli_report.h"
+#include "cli_run.h"
 #include "cli_signal.h"
+#include "emul.h"
 
 /* Option bits, to check each command takes only its own options. */
 enum {
@@ -48,6 +50,7 @@ static const char usage_text[] =
 	"usage: pidcycle probe [--json]\n"
 	"       pidcycle next PID [OPTIONS]\n"
 	"       pidcycle exec (--pid PID | --min PID) [OPTIONS] [--no-wait] -- CMD [ARG...]\n"
+	"       pidcycle run [--strategy NAME] [--threads N] [--timeout SECONDS] -- CMD [ARG...]\n"
 	"       pidcycle burn COUNT [OPTIONS] [--json]\n"
 	"       pidcycle estimate PID [--strategy NAME] [--threads N] [--json]\n"
 	"       pidcycle --help | --version\n"
@@ -175,6 +178,8 @@ static void parse_options(struct cli *c, int argc, char **argv)
 	c->nargs = argc - optind;
 }
 
+static int run_exec(struct cli *c);
+
 static void check_options(const struct cli *c)
 {
 	unsigned int extra = c->seen & ~(c->cmd->options | O_HELP | O_VERSION);
@@ -187,12 +192,12 @@ static void check_options(const struct cli *c)
 	if (c->cmd->operands >= 0 && c->nargs != c->cmd->operands)
 		usage_error("%s takes %d operand%s", c->cmd->name,
 			    c->cmd->operands, c->cmd->operands == 1 ? "" : "s");
-	if (c->cmd->operands < 0 && !(c->seen & (O_PID | O_MIN)))
+	if (c->cmd->run == run_exec && !(c->seen & (O_PID | O_MIN)))
 		usage_error("exec needs --pid PID or --min PID");
 	if ((c->seen & O_PID) && (c->seen & O_MIN))
 		usage_error("--pid and --min exclude each other");
 	if (c->cmd->operands < 0 && c->nargs == 0)
-		usage_error("exec needs a command after --");
+		usage_error("%s needs a command after --", c->cmd->name);
 }
 
 /* Library options from the command line; the callback always runs so that
@@ -232,11 +237,13 @@ static int end_long(struct cli *c, int ret, const char *what, bool pid_call)
 static int run_probe(struct cli *c)
 {
 	struct pidcycle_info info = { .sz = sizeof(info) };
+	struct emul_err why = { 0 };
 	int ret = pidcycle_probe(&info);
 
 	if (ret < 0)
 		return cli_error("probe", ret, false);
-	cli_print_probe(&info, c->seen & O_JSON);
+	ret = emul_check(&why);
+	cli_print_probe(&info, ret < 0 ? why.why : NULL, c->seen & O_JSON);
 	return 0;
 }
 
@@ -355,10 +362,17 @@ static int run_exec(struct cli *c)
 	return ret < 0 ? cli_error("wait", ret, false) : ret;
 }
 
+/* CMD with an emulated ns_last_pid (cli_run.c); --timeout is per write. */
+static int run_run(struct cli *c)
+{
+	return cli_run(c->strategy, c->threads, c->timeout_ms, c->args);
+}
+
 static const struct command commands[] = {
 	{ "probe", O_JSON, 0, run_probe },
 	{ "next", O_COMMON, 1, run_next },
 	{ "exec", O_COMMON | O_PID | O_MIN | O_NO_WAIT, -1, run_exec },
+	{ "run", O_STRATEGY | O_THREADS | O_TIMEOUT, -1, run_run },
 	{ "burn", O_COMMON | O_JSON, 1, run_burn },
 	{ "estimate", O_JSON | O_STRATEGY | O_THREADS, 1, run_estimate },
 };

@@ -1,0 +1,90 @@
+/* steer.c - what a write of v to the emulated ns_last_pid does: make v+1 the next PID handed out. */
+/*
+ * pidcycle_set_next() does the work, in the server's own namespaces and with
+ * its own privileges: the privileged write where it may, else burning; its
+ * helpers are gone when it returns, so the server never holds the number it
+ * was asked for. Around it:
+ *  - a lost race (EAGAIN) is tried again, within the write's time;
+ *  - a number in use (EEXIST) is waited for a moment: a short-lived task
+ *    (a concurrent fork+_exit loop) often holds it when it is checked, and
+ *    must not fail a restore; held longer than BUSY_GRACE_SEC it is EEXIST;
+ *  - v = pid_max - 1 or pid_max: the kernel then hands out the first free
+ *    number from RESERVED_PIDS (300) on, so that is the target;
+ *  - the writer going away (FUSE INTERRUPT) or the server stopping cancels
+ *    the call through the progress callback: EINTR.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "steer.h"
+#include "internal.h"
+
+#define BUSY_GRACE_SEC 1.0
+#define BUSY_POLL_NS 1000000
+
+static int progress(const struct pidcycle_progress *p, void *arg)
+{
+	struct emul_steer *s = arg;
+
+	(void)p;
+	return s->stop(s->stop_arg);
+}
+
+/* The first number from RESERVED_PIDS up that is free. */
+static pid_t after_wrap(pid_t pid_max)
+{
+	for (pid_t p = PC_RESERVED_PIDS; p < pid_max; p++)
+		if (!pc_pid_in_use(p))
+			return p;
+	return -EEXIST;
+}
+
+static int call(struct emul_steer *s, pid_t target, double t0)
+{
+	PIDCYCLE_OPTS(o, .strategy = s->o->strategy, .threads = s->o->threads,
+		      .progress = progress, .progress_arg = s, .progress_ms = 5);
+	double left_ms = s->o->timeout_ms - (pc_now() - t0) * 1000;
+
+	if (s->o->timeout_ms) {
+		if (left_ms < 1)
+			return -ETIMEDOUT;
+		o.timeout_ms = (unsigned int)left_ms;
+	}
+	s->tries++;
+	return pidcycle_set_next(target, &o);
+}
+
+static void pause_ms(void)
+{
+	const struct timespec ms = { 0, BUSY_POLL_NS };
+
+	nanosleep(&ms, NULL);
+}
+
+int emul_steer_to(struct emul_steer *s, long v)
+{
+	double t0 = pc_now(), busy_since = -1;
+	pid_t pid_max = pc_pid_max();
+
+	s->tries = 0;
+	if (pid_max < 0)
+		return pid_max;
+	s->target = v + 1 < pid_max ? (pid_t)v + 1 : after_wrap(pid_max);
+	if (s->target < 0)
+		return s->target;
+	for (;;) {
+		int err = call(s, s->target, t0);
+
+		if (err == -ECANCELED || (err && s->stop(s->stop_arg)))
+			return -EINTR;
+		if (err == -EAGAIN)
+			continue;	/* lost a race: steer again */
+		if (err != -EEXIST)
+			return err;
+		if (busy_since < 0)
+			busy_since = pc_now();
+		if (pc_now() - busy_since >= BUSY_GRACE_SEC)
+			return -EEXIST;
+		pause_ms();
+	}
+}
