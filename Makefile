@@ -90,7 +90,7 @@ $(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(EMUL_SRCS) $(EM
 # The shim is its own .so with an anonymous version script: a named node
 # would silently stop it from interposing libc's symbols.
 # It parses ns_last_pid writes and logs as run's server does (emul/value.c, logsink.c).
-SHIM_SRCS := preload/preload.c preload/lastpid.c emul/value.c emul/logsink.c
+SHIM_SRCS := preload/preload.c preload/lastpid.c preload/run.c emul/value.c emul/logsink.c
 $(SHIM): $(SHIM_SRCS) preload/preload.h emul/value.h emul/logsink.h $(LIB_OBJS) preload/preload.map
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Iemul -shared $(LDFLAGS) -Wl,--version-script=preload/preload.map \

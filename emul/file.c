@@ -177,6 +177,10 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	max = pc_pid_max();
 	len = max < 0 ? max : emul_parse_value(buf, size, max, &v);
+	if (len == 0) {
+		fuse_reply_write(req, 0);
+		return;
+	}
 	p = len < 0 ? NULL : calloc(1, sizeof(*p));
 	if (!p) {
 		fuse_reply_err(req, len < 0 ? (int)-len : ENOMEM);

@@ -11,7 +11,8 @@
  *  - white space after it is consumed; anything further is not, and the
  *    write returns the bytes it consumed (a short write);
  *  - only the first PAGE_SIZE - 1 bytes are looked at, but a longer write
- *    counts them as consumed.
+ *    counts them as consumed;
+ *  - an empty write is 0 and does nothing.
  * Shared by the server (which answers the write) and the preload (which
  * must know the value a successful write asked for).
  */
@@ -115,6 +116,8 @@ long emul_parse_value(const char *buf, size_t count, long pid_max, long *value)
 	long val;
 	int neg;
 
+	if (count == 0)
+		return 0;	/* the kernel answers 0 and reads nothing */
 	skip_spaces(&p, &left);
 	if (!left || get_long(&p, &left, &v, &neg))
 		return -EINVAL;

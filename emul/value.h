@@ -8,7 +8,7 @@
  * Parse a write of count bytes at offset 0 as the kernel does for
  * ns_last_pid in a namespace whose pid_max is pid_max. Returns the bytes the
  * kernel would consume (the write's result, at most count) and the value in
- * *value, or -EINVAL.
+ * *value, or -EINVAL. 0 for an empty write: nothing to do, *value unset.
  */
 long emul_parse_value(const char *buf, size_t count, long pid_max, long *value);
 

@@ -1,9 +1,16 @@
-/* lastpid.c - the preload's ns_last_pid path: the refused write, then clone(). */
+/* lastpid.c - the preload's ns_last_pid path: the write, then the clone() it was for. */
 /*
  * CRIU without clone3 writes "<pid-1>" to ns_last_pid (opened relative to an
- * O_PATH fd of /proc) and then calls glibc clone(). A refused write is turned
- * into steering plus an expectation for this thread; its next fork-like
- * clone() is made to get exactly that PID (see shim.c for the common part).
+ * O_PATH fd of /proc) and then calls glibc clone(). A refused write (EPERM)
+ * is turned into steering plus an expectation for this thread: its next
+ * fork-like clone() is made to get exactly that PID. Under `pidcycle run`
+ * the write succeeds - the emulated file has steered - and sets the same
+ * expectation, so the clone is checked, and retried through the file after
+ * a lost race. See preload.c for the common part.
+ * The expectation is for the thread's next clone() only. fork() and _Fork()
+ * drop it (in the parent, so the child starts clean); a number found in use
+ * longer than SHIM_BUSY_GRACE_SEC drops it too and the clone goes ahead as
+ * the kernel would after such a write: with the next free number.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,8 +29,9 @@
 #include <urcu-bp.h>
 
 #include "preload.h"
+#include "value.h"
 
-/* Enough for any decimal PID with spaces and a newline. */
+/* Longer than any value the kernel would accept plus white space. */
 #define VALUE_MAX 32
 
 /* ---- the next definitions of what we interpose -------------------------- */
@@ -121,50 +129,84 @@ static bool proc_path_is_lastpid(int fd)
 
 static bool is_lastpid(int fd)
 {
+	int saved = errno;
 	struct file_id *id;
 	struct stat st;
 	bool same;
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		errno = saved;
 		return false;
+	}
 	rcu_read_lock();
 	id = lastpid_identity();
 	same = id && id->dev == st.st_dev && id->ino == st.st_ino;
 	rcu_read_unlock();
-	return same || proc_path_is_lastpid(fd);
+	same = same || proc_path_is_lastpid(fd);
+	errno = saved;
+	return same;
 }
 
 /* ---- the ns_last_pid path: the write ------------------------------------ */
 
-/* The refused write of `len` bytes in val: steer to value+1 instead. */
-static ssize_t lastpid_emulate(int fd, const char *val, size_t len,
-			       size_t total)
+/* The PID that writing v makes next: v+1, or after the wrap the first free
+ * number from RESERVED_PIDS on (what the kernel hands out then). */
+static pid_t next_after(long v, pid_t pid_max)
+{
+	if (v + 1 < pid_max)
+		return (pid_t)v + 1;
+	for (pid_t p = PC_RESERVED_PIDS; p < pid_max; p++)
+		if (!pc_pid_in_use(p))
+			return p;
+	return 0;
+}
+
+/* The refused write of len bytes in val: steer to value+1 instead. */
+static ssize_t lastpid_emulate(int fd, const char *val, size_t len)
 {
 	int err = errno;
-	char buf[VALUE_MAX];
-	pid_t v;
+	pid_t pid_max, want;
+	long v, used;
 	long r;
 
 	if (in_shim || (err != EPERM && err != EACCES) || !is_lastpid(fd)) {
 		errno = err;
 		return -1;
 	}
-	memcpy(buf, val, len);
-	buf[len] = '\0';
-	if (pc_parse_pid(buf, &v) || v == INT_MAX) {
-		errno = EINVAL;
+	pid_max = pc_pid_max();
+	used = pid_max < 0 ? pid_max : emul_parse_value(val, len, pid_max, &v);
+	if (used <= 0) {
+		errno = used < 0 ? (int)-used : err;
+		return -1;
+	}
+	want = next_after(v, pid_max);
+	if (!want) {
+		errno = EEXIST;
 		return -1;
 	}
 	shim_cfg_get();
 	in_shim++;
-	r = shim_place(&(struct place){ .how = "ns_last_pid", .want = v + 1 });
+	r = shim_place(&(struct place){ .how = "ns_last_pid", .want = want });
 	in_shim--;
 	if (r < 0) {
 		errno = (int)-r;
 		return -1;
 	}
-	expect_next = v + 1;
-	return (ssize_t)total;	/* the caller restores errno */
+	expect_next = want;
+	return (ssize_t)used;	/* the caller restores errno */
+}
+
+/* Under run: a write to the emulated file succeeded, so the number it asked
+ * for is next; the clone that follows is checked. */
+static void lastpid_written(int fd, const char *val, size_t len)
+{
+	int saved = errno;
+	long v;
+
+	if (shim_run && !in_shim && len < VALUE_MAX && is_lastpid(fd) &&
+	    emul_parse_value(val, len, INT_MAX, &v) > 0 && v < INT_MAX - 1)
+		expect_next = (pid_t)v + 1;
+	errno = saved;
 }
 
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -172,9 +214,13 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	int saved = errno;
 	ssize_t r = real_write(fd, buf, n);
 
+	if (r > 0) {
+		lastpid_written(fd, buf, (size_t)r);
+		return r;
+	}
 	if (r >= 0 || n >= VALUE_MAX)
 		return r;
-	r = lastpid_emulate(fd, buf, n, n);
+	r = lastpid_emulate(fd, buf, n);
 	if (r >= 0)
 		errno = saved;
 	return r;
@@ -187,9 +233,13 @@ static ssize_t pwrite_common(const char *name, int fd, const void *buf,
 	ssize_t r = real_pwrite(name, fd, buf, n, off);
 
 	/* The kernel ignores sysctl writes past offset 0; so do we. */
+	if (r > 0 && off == 0) {
+		lastpid_written(fd, buf, (size_t)r);
+		return r;
+	}
 	if (r >= 0 || n >= VALUE_MAX || off != 0)
 		return r;
-	r = lastpid_emulate(fd, buf, n, n);
+	r = lastpid_emulate(fd, buf, n);
 	if (r >= 0)
 		errno = saved;
 	return r;
@@ -205,25 +255,77 @@ SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 	return pwrite_common("pwrite64", fd, buf, n, off);
 }
 
-SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+/*
+ * The bytes of iov as one short string, or -1 if they are too many. Called
+ * only after the kernel itself has read the whole vector (it failed with
+ * EPERM/EACCES, or succeeded): a bad vector fails with EFAULT first, and
+ * that never reaches here.
+ */
+static ssize_t gather(const struct iovec *iov, int cnt, char *buf)
 {
-	int saved = errno;
-	ssize_t r = real_writev(fd, iov, cnt);
-	char buf[VALUE_MAX];
 	size_t len = 0;
 
-	if (r >= 0)
-		return r;
+	if (cnt <= 0 || cnt > IOV_MAX)
+		return -1;
 	for (int i = 0; i < cnt; i++) {
 		if (iov[i].iov_len >= VALUE_MAX - len)
-			return r;	/* too long to be a PID; errno is intact */
+			return -1;
 		memcpy(buf + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
 	}
-	r = lastpid_emulate(fd, buf, len, len);
+	return (ssize_t)len;
+}
+
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	int saved = errno;
+	ssize_t r = real_writev(fd, iov, cnt), len;
+	char buf[VALUE_MAX];
+
+	if (r > 0) {
+		if (shim_run && (len = gather(iov, cnt, buf)) > 0)
+			lastpid_written(fd, buf, (size_t)(r < len ? r : len));
+		return r;
+	}
+	if (r >= 0 || (errno != EPERM && errno != EACCES))
+		return r;
+	len = gather(iov, cnt, buf);
+	if (len < 0)
+		return r;	/* too long to be a PID; errno is intact */
+	r = lastpid_emulate(fd, buf, (size_t)len);
 	if (r >= 0)
 		errno = saved;
 	return r;
+}
+
+/* ---- fork() drops the expectation --------------------------------------- */
+
+typedef pid_t (*fork_fn)(void);
+
+static pid_t forward_fork(const char *name, void **slot)
+{
+	fork_fn fn = (fork_fn)shim_next_sym(slot, name);
+
+	expect_next = 0;	/* a fork is not the clone() it was for */
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fn();
+}
+
+SHIM_EXPORT pid_t fork(void)
+{
+	static void *slot;
+
+	return forward_fork("fork", &slot);
+}
+
+SHIM_EXPORT pid_t _Fork(void)
+{
+	static void *slot;
+
+	return forward_fork("_Fork", &slot);
 }
 
 /* ---- the ns_last_pid path: the clone that follows ----------------------- */
@@ -277,12 +379,18 @@ static pid_t make_clone(void *arg)
 	return pid;
 }
 
-static int clone_emulate(struct clone_call *c)
+static int plain_clone(const struct clone_call *c)
+{
+	return real_clone()(c->fn, c->stack, c->flags, c->arg, c->ptid, c->tls,
+			    c->ctid);
+}
+
+static int clone_emulate(struct clone_call *c, bool steered)
 {
 	int saved = errno;
 	struct place p = { .how = "clone", .want = c->want, .make = make_clone,
 			   .arg = c, .cursor_fd = &c->cursor_fd,
-			   .wait_busy = true };
+			   .steered = steered };
 	long r;
 
 	if (c->flags & CLONE_PIDFD)
@@ -292,6 +400,11 @@ static int clone_emulate(struct clone_call *c)
 	in_shim++;
 	r = shim_place(&p);
 	in_shim--;
+	if (r == -EEXIST) {
+		/* Held by someone else: the kernel gives the next free number. */
+		errno = saved;
+		return plain_clone(c);
+	}
 	errno = r < 0 ? (int)-r : saved;
 	return r < 0 ? -1 : (int)r;
 }
@@ -319,6 +432,6 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	}
 	if (!c.want || !fn || !stack || (flags & NOT_FORKLIKE) ||
 	    (sig != 0 && sig != SIGCHLD))
-		return real_clone()(fn, stack, flags, arg, c.ptid, c.tls, c.ctid);
-	return clone_emulate(&c);
+		return plain_clone(&c);
+	return clone_emulate(&c, shim_run);
 }

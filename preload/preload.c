@@ -1,5 +1,5 @@
 /* preload.c - LD_PRELOAD library: lets an unprivileged CRIU restore tasks at their original PIDs. */
-/* This file: configuration, the common steer-then-candidate loop, the clone3 path. */
+/* This file: configuration, the log, the common steer-then-candidate loop, the clone3 path. */
 /*
  * CRIU asks for a PID in one of two ways (DESIGN.md section 4):
  *  - syscall(SYS_clone3, &args, 80) with set_tid_size 1, fork-like;
@@ -11,6 +11,9 @@
  * number. The caller sees what the privileged call would have returned.
  * Everything the host never asked for (helpers, rejected children, their
  * SIGCHLD, our fds) stays invisible to it.
+ * Under `pidcycle run` (run.c) ns_last_pid is an emulated file whose writes
+ * succeed once the number is next: steering goes through it, and the shim
+ * checks the clone that follows.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 #include <urcu-bp.h>
 
+#include "logsink.h"
 #include "preload.h"
 
 #ifndef SYS_clone3
@@ -38,43 +42,84 @@
 
 SHIM_TLS int in_shim;
 SHIM_TLS pid_t expect_next;
+bool shim_run;
 
 /* ---- configuration: read once, on first use ------------------------------ */
 
-static struct {
-	unsigned int timeout_ms;	/* 0 = none */
-	enum pidcycle_strategy strategy;	/* AUTO or a burner */
-	int log;
-} cfg;
+static struct shim_cfg cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
 
-static void cfg_load(void)
+/*
+ * Seconds to milliseconds, rounded up: a timeout below 1 ms must not become
+ * 0, which means none. Default 60 s; a bad value keeps the default.
+ */
+static unsigned int timeout_ms(const char *t)
 {
-	const char *t = getenv("PIDCYCLE_TIMEOUT");
-	const char *s = getenv("PIDCYCLE_STRATEGY");
-	const char *l = getenv("PIDCYCLE_LOG");
-	double sec = 60;
+	double sec = 60, ms;
+	unsigned int whole;
 	char *end;
-	int st;
 
 	if (t && *t) {
 		double v = strtod(t, &end);
 
-		if (end != t && !*end && v >= 0)
+		if (end != t && !*end && v >= 0 && v == v)
 			sec = v;
 	}
-	cfg.timeout_ms = sec * 1000 > UINT_MAX ? UINT_MAX : (unsigned int)(sec * 1000);
+	ms = sec * 1000;
+	if (ms >= UINT_MAX)
+		return UINT_MAX;
+	whole = (unsigned int)ms;
+	return whole < ms ? whole + 1 : whole;
+}
+
+/* Settings are ignored in set-uid and similar (AT_SECURE) programs. */
+static void cfg_load(void)
+{
+	const char *s = secure_getenv("PIDCYCLE_STRATEGY");
+	const char *l = secure_getenv("PIDCYCLE_LOG");
+	int st;
+
+	cfg.timeout_ms = timeout_ms(secure_getenv("PIDCYCLE_TIMEOUT"));
 	st = s && *s ? pidcycle_strategy_parse(s) : PIDCYCLE_AUTO;
 	/* The privileged ways are what just failed: burn instead. */
 	cfg.strategy = st < PIDCYCLE_GHOST ? PIDCYCLE_AUTO : st;
-	cfg.log = l && *l && strcmp(l, "0");
+	/* A copy: the host may change its environment later. */
+	cfg.log = logsink_kind(l) == LOGSINK_OFF ? NULL : strdup(l);
 }
 
-void shim_cfg_get(void)
+const struct shim_cfg *shim_cfg_get(void)
 {
 	int saved = errno;
 
 	pthread_once(&cfg_once, cfg_load);
+	errno = saved;
+	return &cfg;
+}
+
+/* Early and cheap: the open() wrappers ask on every call. */
+__attribute__((constructor)) static void run_mode(void)
+{
+	const char *r = secure_getenv("PIDCYCLE_RUN");
+
+	shim_run = r && !strcmp(r, "1");
+}
+
+void shim_log(const char *fmt, ...)
+{
+	char line[512];
+	int saved = errno, n;
+	va_list ap;
+
+	if (!shim_cfg_get()->log)
+		return;
+	n = snprintf(line, sizeof(line), "pidcycle-preload: ");
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	logsink_write(cfg.log, line, (size_t)n);
 	errno = saved;
 }
 
@@ -112,21 +157,17 @@ static long real_syscall(long nr, const long *a)
 
 /* ---- getting a PID the unprivileged way --------------------------------- */
 
-static void place_log(const struct place *p, long res, const struct pc_run *r,
-		      unsigned int lost)
+static void place_log(const struct place *p, long res, double t0,
+		      uint64_t burnt, unsigned int lost)
 {
-	int saved = errno;
-
 	if (res >= 0)
-		dprintf(2, "pidcycle-preload: %s pid %d: ok, %llu burnt, "
-			"%u races lost, %.3f s\n", p->how, (int)p->want,
-			(unsigned long long)r->burnt, lost, pc_now() - r->t0);
+		shim_log("%s pid %d: ok, %llu burnt, %u races lost, %.3f s",
+			 p->how, (int)p->want, (unsigned long long)burnt, lost,
+			 pc_now() - t0);
 	else
-		dprintf(2, "pidcycle-preload: %s pid %d: failed (%s), %llu burnt, "
-			"%u races lost, %.3f s\n", p->how, (int)p->want,
-			strerrorname_np((int)-res), (unsigned long long)r->burnt,
-			lost, pc_now() - r->t0);
-	errno = saved;
+		shim_log("%s pid %d: failed (%s), %llu burnt, %u races lost, %.3f s",
+			 p->how, (int)p->want, strerrorname_np((int)-res),
+			 (unsigned long long)burnt, lost, pc_now() - t0);
 }
 
 static enum pidcycle_strategy burner(void)
@@ -136,26 +177,37 @@ static enum pidcycle_strategy burner(void)
 	return pc_auto_burner(pc_features());
 }
 
-/*
- * Steer until `want` is next. After a lost race the number may be held for a
- * moment by whoever took it (a short-lived task): wait for it, within the
- * timeout, instead of failing a call the caller cannot retry by itself. In use
- * from the start is EEXIST, as the kernel says - unless we told the caller it
- * was free (the write to ns_last_pid before a clone()).
- */
-static int steer(struct pc_run *r, bool wait_busy)
+static void pause_ms(void)
 {
 	const struct timespec ms = { 0, 1000000 };
+
+	nanosleep(&ms, NULL);
+}
+
+/*
+ * Steer until `want` is next. A number in use - from the start, or taken by
+ * whoever won a race meanwhile - is most often held for a moment only, by a
+ * short-lived task: wait for it within SHIM_BUSY_GRACE_SEC (and the
+ * timeout) rather than fail a call the caller cannot retry by itself; held
+ * longer, it is EEXIST, as the kernel says.
+ */
+static int steer(struct pc_run *r)
+{
+	double busy_since = -1;
 
 	for (;;) {
 		int err = pc_steer(r, PC_GOAL_NEXT);
 
-		if (err != -PC_ETAKEN && !(err == -EEXIST && wait_busy))
+		if (err != -PC_ETAKEN && err != -EEXIST)
 			return err;
+		if (busy_since < 0)
+			busy_since = pc_now();
+		else if (pc_now() - busy_since >= SHIM_BUSY_GRACE_SEC)
+			return -EEXIST;
 		err = pc_run_check(r, 0);
 		if (err)
 			return err;
-		nanosleep(&ms, NULL);
+		pause_ms();
 	}
 }
 
@@ -164,7 +216,7 @@ static long place_loop(const struct place *p, struct pc_run *r,
 		       unsigned int *lost)
 {
 	for (;;) {
-		long pid = steer(r, p->wait_busy);
+		long pid = steer(r);
 
 		if (pid || !p->make)
 			return pid;
@@ -182,11 +234,36 @@ static long place_loop(const struct place *p, struct pc_run *r,
 	}
 }
 
-long shim_place(const struct place *p)
+/*
+ * Under run: the emulated file steers (its write returns once want is
+ * next), and a lost race steers through it again. No cursor of ours is open.
+ */
+static long place_by_file(const struct place *p, double t0, unsigned int *lost)
+{
+	bool steer_now = !p->steered;
+
+	for (;;) {
+		long pid = steer_now ? shim_steer_by_file(p->want) : 0;
+
+		if (pid || !p->make)
+			return pid;
+		pid = pc_candidate(p->make, p->arg, p->want, PC_GOAL_NEXT);
+		if (pid != -PC_ELOST)
+			return pid;
+		++*lost;
+		if (p->pidfd)
+			close(*p->pidfd);
+		if (cfg.timeout_ms && (pc_now() - t0) * 1000 >= cfg.timeout_ms)
+			return -ETIMEDOUT;
+		steer_now = true;
+	}
+}
+
+static long place_by_burning(const struct place *p, unsigned int *lost,
+			     uint64_t *burnt)
 {
 	PIDCYCLE_OPTS(pub, .strategy = cfg.strategy,
 		      .timeout_ms = cfg.timeout_ms);
-	unsigned int lost = 0;
 	struct pc_opts o;
 	struct pc_run r;
 	long res;
@@ -196,12 +273,28 @@ long shim_place(const struct place *p)
 		res = pc_run_init(&r, &o, burner(), p->want);
 	if (res)
 		return res;
-	res = pc_public_err((int)place_loop(p, &r, &lost));
+	res = pc_public_err((int)place_loop(p, &r, lost));
 	if (res == 0 && p->make)
 		return 0;	/* the child: its copy of r is dropped */
+	*burnt = r.burnt;
 	pc_run_fini(&r);
-	if (cfg.log)
-		place_log(p, res, &r, lost);
+	return res;
+}
+
+long shim_place(const struct place *p)
+{
+	double t0 = pc_now();
+	unsigned int lost = 0;
+	uint64_t burnt = 0;
+	long res;
+
+	if (shim_run)
+		res = place_by_file(p, t0, &lost);
+	else
+		res = place_by_burning(p, &lost, &burnt);
+	if (res == 0 && p->make)
+		return 0;	/* the child */
+	place_log(p, res, t0, burnt, lost);
 	return res;
 }
 
@@ -279,9 +372,14 @@ static long shim_clone3(const long *arg)
 {
 	const struct pc_clone_args *a = (const void *)arg[0];
 	int saved = errno, err;
-	long r = real_syscall(SYS_clone3, arg);
+	long r;
 	pid_t want;
 
+	if (shim_run && shim_is_settid_probe(a, (size_t)arg[1])) {
+		errno = ENOSYS;	/* take the ns_last_pid path: the file is ours */
+		return -1;
+	}
+	r = real_syscall(SYS_clone3, arg);
 	if (r != -1 || (errno != EPERM && errno != ENOSYS) ||
 	    !clone3_ours(a, (size_t)arg[1], &want))
 		return r;

@@ -2,7 +2,7 @@
 SHIM_TEST_BINS := $(B)/tests/preload/criu_pattern
 
 # The shim's other sources (its link rule lists preload/*.c itself).
-$(SHIM): preload/preload.h preload/lastpid.c
+$(SHIM): preload/preload.h preload/lastpid.c preload/run.c
 
 $(B)/tests/preload/%: tests/preload/%.c
 	@mkdir -p $(dir $@)

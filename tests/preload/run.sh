@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 
 # The shim must define every function its version script exports.
 missing=
-for sym in syscall clone write pwrite pwrite64 writev; do
+for sym in syscall clone write pwrite pwrite64 writev fork _Fork open open64 openat openat64; do
 	nm -D --defined-only "$SHIM" | grep -q " T $sym\$" || missing="$missing $sym"
 done
 if [ -z "$missing" ]; then
