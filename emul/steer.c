@@ -7,20 +7,39 @@
  *  - a lost race (EAGAIN) is tried again, within the write's time;
  *  - a number in use (EEXIST) is waited for a moment: a short-lived task
  *    (a concurrent fork+_exit loop) often holds it when it is checked, and
- *    must not fail a restore; held longer than BUSY_GRACE_SEC it is EEXIST;
+ *    must not fail a restore; found in use at every try for BUSY_GRACE_SEC
+ *    it is EEXIST;
  *  - v = pid_max - 1 or pid_max: the kernel then hands out the first free
  *    number from RESERVED_PIDS (300) on, so that is the target;
  *  - the writer going away (FUSE INTERRUPT) or the server stopping cancels
- *    the call through the progress callback: EINTR.
+ *    the call through the progress callback: EINTR;
+ *  - the last number before the target is left for others to take: the
+ *    library steers to one short, then we watch the cursor for up to
+ *    LULL_SEC. A task that takes it makes the target next, and right after
+ *    someone's fork is the best moment to answer: their next fork is then
+ *    furthest away (a thread cannot be retried: CRIU's restorer fails the
+ *    restore when its clone gets another TID). If nobody does, a thread of
+ *    ours that exits at once takes it;
+ *  - the cursor is read once more right before the answer: a number taken
+ *    meanwhile is a lost race too. What is left is the time from that read
+ *    to the writer's clone.
  */
 #include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "steer.h"
-#include "internal.h"
+#include "sys.h"
 
 #define BUSY_GRACE_SEC 1.0
 #define BUSY_POLL_NS 1000000
+#define LULL_SEC 0.002
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+		      CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID)
 
 static int progress(const struct pidcycle_progress *p, void *arg)
 {
@@ -54,6 +73,100 @@ static int call(struct emul_steer *s, pid_t target, double t0)
 	return pidcycle_set_next(target, &o);
 }
 
+/* The last PID handed out, or -1. */
+static pid_t last_now(const struct emul_steer *s)
+{
+	char buf[32];
+	ssize_t n = pread(s->cursor_fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return (pid_t)atol(buf);
+}
+
+/*
+ * The number the allocator hands out after last (kernel/pid.c): the first
+ * free one from last + 1, wrapping at pid_max to 300 once past it (to 1
+ * before). 0 if that is more than a few numbers away.
+ */
+static pid_t next_after(const struct emul_steer *s, pid_t last)
+{
+	pid_t floor = last >= PC_RESERVED_PIDS ? PC_RESERVED_PIDS : 1, p = last + 1;
+
+	for (int i = 0; i < 1024; i++, p++) {
+		if (p >= s->pid_max)
+			p = floor;
+		if (!pc_pid_in_use(p))
+			return p;
+	}
+	return 0;
+}
+
+/* Is the target the next PID? (Cannot tell: trust the library.) */
+static bool still_next(const struct emul_steer *s)
+{
+	pid_t last = last_now(s), next = last < 0 ? 0 : next_after(s, last);
+
+	return !next || next == s->target;
+}
+
+/* One number taken by a thread that exits at once: its TID, or -errno. */
+static long take_one(void)
+{
+	static char stack[256] __attribute__((aligned(16)));	/* never touched */
+	static _Atomic int ctid;
+	long r;
+
+	ctid = 1;
+	r = pc_raw_clone_exit(THREAD_FLAGS, stack + sizeof(stack), NULL, (int *)&ctid);
+	while (r > 0 && ctid)
+		pc_raw_syscall(SYS_futex, (long)&ctid, FUTEX_WAIT, 1, 0, 0, 0);
+	return r;
+}
+
+/* One short of the target (the last PID is `last`): wait for someone else
+ * to take the last number (see above), else take it. 0, or -EAGAIN. */
+static int last_step(struct emul_steer *s, pid_t last)
+{
+	pid_t seen = last;
+	double t0 = pc_now();
+
+	while ((last = last_now(s)) == seen) {
+		if (pc_now() - t0 >= LULL_SEC) {
+			s->last_by = EMUL_LAST_OURS;
+			return take_one() == s->target - 1 && still_next(s) ? 0 : -EAGAIN;
+		}
+	}
+	s->last_by = EMUL_LAST_OTHER;
+	return still_next(s) ? 0 : -EAGAIN;
+}
+
+/* Steer so that the target is next, the last step as above when it can be. */
+static int approach(struct emul_steer *s, double t0)
+{
+	pid_t before = s->target - 1, last = last_now(s);
+	pid_t next = last < 0 ? 0 : next_after(s, last);
+	int err;
+
+	s->last_by = EMUL_LAST_LIBRARY;
+	if (next == s->target)
+		return 0;	/* there already */
+	if (before <= PC_RESERVED_PIDS || pc_pid_in_use(before))
+		return call(s, s->target, t0);
+	if (next != before) {
+		err = call(s, before, t0);
+		if (err == -EEXIST)	/* taken meanwhile: go straight */
+			return call(s, s->target, t0);
+		if (err)
+			return err;
+		last = last_now(s);
+		if (last < 0 || next_after(s, last) != before)
+			return -EAGAIN;
+	}
+	return last_step(s, last);
+}
+
 static void pause_ms(void)
 {
 	const struct timespec ms = { 0, BUSY_POLL_NS };
@@ -69,16 +182,21 @@ int emul_steer_to(struct emul_steer *s, long v)
 	s->tries = 0;
 	if (pid_max < 0)
 		return pid_max;
+	s->pid_max = pid_max;
 	s->target = v + 1 < pid_max ? (pid_t)v + 1 : after_wrap(pid_max);
 	if (s->target < 0)
 		return s->target;
 	for (;;) {
-		int err = call(s, s->target, t0);
+		int err = pc_pid_in_use(s->target) ? -EEXIST : approach(s, t0);
 
 		if (err == -ECANCELED || (err && s->stop(s->stop_arg)))
 			return -EINTR;
-		if (err == -EAGAIN)
+		if (!err && !still_next(s))
+			err = -EAGAIN;
+		if (err == -EAGAIN) {
+			busy_since = -1;	/* it was free: a new wait if taken */
 			continue;	/* lost a race: steer again */
+		}
 		if (err != -EEXIST)
 			return err;
 		if (busy_since < 0)

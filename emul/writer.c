@@ -37,21 +37,27 @@ static struct pending *unlink_at(struct srv *s, struct pending **pp)
 	return p;
 }
 
-static void answer(const struct srv *s, struct pending *p, int err, pid_t target)
+static const char *const last_by[] = { "steering", "another task", "ours" };
+
+/* The answer first; the log line after it, with when the answer went. */
+static void answer(const struct srv *s, struct pending *p, int err,
+		   const struct emul_steer *st)
 {
-	double now = pc_now();
+	double now;
 
 	if (err)
 		fuse_reply_err(p->req, -err);
 	else
 		fuse_reply_write(p->req, (size_t)p->len);
+	now = pc_now();
 	if (err)
 		emul_log(s, "write %ld from pid %d: %s after %.3f s", p->value,
 			 (int)p->writer, strerrorname_np(-err), now - p->t_in);
 	else
-		emul_log(s, "write %ld from pid %d: next is %d after %.3f s "
-			 "(answered at %.6f)", p->value, (int)p->writer,
-			 (int)target, now - p->t_in, pc_now());
+		emul_log(s, "write %ld from pid %d: next is %d after %.3f s, %u "
+			 "tries, last number taken by %s (answered at %.6f)",
+			 p->value, (int)p->writer, (int)st->target, now - p->t_in,
+			 st->tries, last_by[st->last_by], now);
 	free(p);
 }
 
@@ -74,7 +80,7 @@ void emul_drop_interrupted(struct srv *s)
 	while (gone) {
 		struct pending *next = gone->next;
 
-		answer(s, gone, -EINTR, 0);
+		answer(s, gone, -EINTR, NULL);
 		gone = next;
 	}
 }
@@ -120,10 +126,11 @@ void *emul_writer_main(void *arg)
 
 	while ((p = next_write(s))) {
 		struct serving w = { .s = s, .p = p };
-		struct emul_steer st = { .o = s->o, .stop = give_up, .stop_arg = &w };
+		struct emul_steer st = { .o = s->o, .cursor_fd = s->lastpid_fd,
+					 .stop = give_up, .stop_arg = &w };
 		int err = give_up(&w) ? -EINTR : emul_steer_to(&st, p->value);
 
-		answer(s, p, err, st.target);
+		answer(s, p, err, &st);
 	}
 	return NULL;
 }

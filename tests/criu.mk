@@ -1,0 +1,26 @@
+# tests/criu.mk - check-criu: the end-to-end suite with a real CRIU (not in `make check`: CI has none).
+#   make check-criu CRIU=/path/to/criu [CRIU_CASES="threads:20 jvm:10 ..."]
+CRIU ?=
+CRIU_CASES ?=
+CRIU_TEST_BINS := $(B)/tests/criu/target $(B)/tests/criu/detach $(B)/tests/criu/noclone3 \
+	$(B)/tests/criu/forker
+
+$(B)/tests/criu/target: tests/criu/target.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread $(LDFLAGS) -o $@ $<
+
+$(B)/tests/criu/%: tests/criu/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(LDFLAGS) -o $@ $<
+
+# The JVM case's program; without a JDK the case fails and says why.
+$(B)/tests/criu/Ticker.class: tests/criu/Ticker.java
+	@mkdir -p $(dir $@)
+	$(Q)javac -d $(dir $@) $< || echo "check-criu: javac failed: the jvm case will fail" >&2
+
+check-criu: $(CLI) $(SHIM) $(CRIU_TEST_BINS) $(B)/tests/criu/Ticker.class
+	$(Q)$(SAN_NOLEAK) sh tests/criu/suite.sh $(B) "$(CRIU)" $(CRIU_CASES)
+
+.PHONY: check-criu

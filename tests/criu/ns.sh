@@ -1,0 +1,46 @@
+#!/bin/sh
+# ns.sh - one phase of a real-CRIU case, as root and PID 1 of a fresh private PID namespace.
+# Usage: ns.sh PHASE CASE DIR (PHASE: dump, restore or priv; see suite.sh).
+# It sets the namespace up (pid_max, the cursor, background forkers), then
+# runs inner.sh. dump and restore: as uid 65534 with no capabilities, inside
+# `unshare -Urm` (CRIU's rootless setup: root of a user namespace that does
+# not own this PID namespace). priv: uid 65534 makes a user namespace that
+# owns a new PID namespace, and is root there: a CRIU with every privilege
+# over its PIDs (set_tid), restoring the same images with the same mapping.
+phase=$1 case=$2 dir=$3
+here=$(dirname "$0")
+# The targets are started at BASE; a small pid_max keeps laps short.
+PID_MAX=40000 BASE=5000
+drop() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$@"
+}
+if [ "$phase" = priv ]; then
+	exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all unshare --user --map-root-user --pid --fork \
+		--mount-proc sh "$0" priv-in "$case" "$dir"
+fi
+[ "$phase" = priv-in ] && drop() { "$@"; }	# already uid 65534 outside
+echo $PID_MAX > /proc/sys/kernel/pid_max || exit 99
+case "$phase:$case" in
+dump:*)		cursor=$((BASE - 1)) ;;
+*:behind)	cursor=$((BASE + 20000)) ;;	# the numbers are behind: a lap
+*)		cursor=$((BASE - 300)) ;;	# they are ahead, as after a reboot
+esac
+echo $cursor > /proc/sys/kernel/ns_last_pid || exit 99
+forkers=
+if [ "$phase" != dump ]; then
+	case $case in
+	load|threads-load)	drop "$B/tests/criu/forker" 1000 & forkers=$! ;;
+	tree-2loops)		drop "$B/tests/criu/forker" 0 & f1=$!
+				drop "$B/tests/criu/forker" 0 & forkers="$f1 $!" ;;
+	esac
+fi
+if [ "$phase" = priv-in ]; then
+	sh "$here/inner.sh" priv "$case" "$dir"
+else
+	drop unshare -Urm sh "$here/inner.sh" "$phase" "$case" "$dir"
+fi
+rc=$?
+[ -n "$forkers" ] && kill $forkers
+exit $rc

@@ -1,0 +1,83 @@
+#!/bin/sh
+# suite.sh - check-criu: real CRIU restores rootless processes, trees, threads and JVMs under `pidcycle run`.
+# Usage (as root, from the top of the tree): tests/criu/suite.sh BUILD_DIR CRIU [CASE[:ROUNDS]...]
+# Every round of a case: the target is started and dumped as uid 65534 inside
+# `unshare -Urm` in one private PID namespace, then restored the same way in a
+# fresh one through `pidcycle run -- criu restore --unprivileged`, and, for
+# the time it takes, by a privileged CRIU (root, set_tid) in a third. Every
+# PID and TID is checked, and that every task runs on.
+# Cases: single tree threads jvm behind zombie load threads-load sibling
+#   noclone3 tree-2loops. load: a background fork loop of ~1000 forks/s
+#   during the restore; tree-2loops: two fork loops as fast as they go.
+B=${1:?usage: suite.sh BUILD_DIR CRIU [CASE[:ROUNDS]...]}
+CRIU=${2:-}
+shift 2
+TOP=$(pwd)
+HERE=$TOP/tests/criu
+export B="$TOP/$B" CRIU
+pass=0 fail=0
+
+skip() { echo "SKIP: check-criu: $*"; echo "criu: 0 passed, 0 failed"; exit 0; }
+
+[ -n "$CRIU" ] || skip "no CRIU given (make check-criu CRIU=/path/to/criu, 4.1 or newer)"
+[ -x "$CRIU" ] || skip "$CRIU is not an executable"
+ver=$("$CRIU" --version 2> /dev/null | sed -n 's/^Version: *//p')
+case $ver in
+[4-9].[1-9]*|[4-9].[1-9][0-9]*|[5-9].*|[1-9][0-9].*) ;;
+*) skip "$CRIU is version '${ver:-unknown}', the suite needs 4.1 or newer" ;;
+esac
+[ "$(id -u)" = 0 ] || skip "needs root to create PID namespaces"
+why=$(unshare --pid --fork --mount-proc setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=-all --bounding-set=-all "$B/pidcycle" probe | sed -n 's/^run  *no: //p')
+[ -z "$why" ] || skip "pidcycle run cannot work here: $why"
+JAVA=$(command -v java)
+export JAVA
+
+[ $# -gt 0 ] || set -- single tree threads jvm behind zombie load threads-load sibling \
+	noclone3 tree-2loops
+
+# One round: dump, restore under run, restore privileged. Prints one line.
+round() {	# round CASE N
+	dir=$(mktemp -d /tmp/pidcycle-criu.XXXXXX) || return 1
+	chmod 777 "$dir"
+	ok=1
+	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" dump "$1" "$dir" > "$dir/dump.out" 2>&1 ||
+		{ echo "FAIL: $1 #$2: dump:"; sed 's/^/    /' "$dir/dump.out"; rm -rf "$dir"; return 1; }
+	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" restore "$1" "$dir" > "$dir/restore.out" 2>&1
+	rc=$?
+	[ -s "$dir/restore.eexist" ] && eexist=$((eexist + 1))
+	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" priv "$1" "$dir" > "$dir/priv.out" 2>&1
+	prc=$?
+	t=$(cat "$dir/restore.time" 2> /dev/null) pt=$(cat "$dir/priv.time" 2> /dev/null)
+	if [ $rc = 0 ]; then
+		echo "ok: $1 #$2: $(sed -n 's/.*ok: //p' "$dir/restore.out"); restore ${t}s under run," \
+			"${pt}s privileged$([ $prc = 0 ] || echo " (privileged restore failed: exit $prc)")"
+		[ $prc = 0 ] || sed 's/^/    privileged: /' "$dir/priv.out"
+	else
+		ok=0
+		echo "FAIL: $1 #$2 (exit $rc):"
+		sed 's/^/    /' "$dir/dump.out" "$dir/restore.out"
+		[ -f "$dir/pidcycle.log" ] && tail -n 20 "$dir/pidcycle.log" | sed 's/^/    log: /'
+	fi
+	# The window between the server's answer and the next step, for threads.
+	[ -f "$dir/pidcycle.log" ] && cp "$dir/pidcycle.log" "$OUT/$1.$2.log"
+	rm -rf "$dir"
+	[ $ok = 1 ]
+}
+
+OUT=$TOP/${B#$TOP/}/tests/criu/out
+mkdir -p "$OUT"
+for spec in "$@"; do
+	c=${spec%%:*} n=${spec#*:}
+	[ "$n" = "$spec" ] && n=1
+	good=0 eexist=0
+	i=1
+	while [ $i -le $n ]; do
+		round "$c" $i && good=$((good + 1))
+		i=$((i + 1))
+	done
+	echo "criu: $c: $good/$n restored with every PID and TID ($eexist failed with EEXIST)"
+	if [ $good = $n ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+echo "criu: $pass passed, $fail failed"
+[ "$fail" = 0 ]
