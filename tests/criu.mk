@@ -3,7 +3,7 @@
 CRIU ?=
 CRIU_CASES ?=
 CRIU_TEST_BINS := $(B)/tests/criu/target $(B)/tests/criu/detach $(B)/tests/criu/noclone3 \
-	$(B)/tests/criu/forker
+	$(B)/tests/preload/forker
 
 $(B)/tests/criu/target: tests/criu/target.c
 	@mkdir -p $(dir $@)

@@ -31,9 +31,9 @@ echo $cursor > /proc/sys/kernel/ns_last_pid || exit 99
 forkers=
 if [ "$phase" != dump ]; then
 	case $case in
-	load|threads-load)	drop "$B/tests/criu/forker" 1000 & forkers=$! ;;
-	tree-2loops)		drop "$B/tests/criu/forker" 0 & f1=$!
-				drop "$B/tests/criu/forker" 0 & forkers="$f1 $!" ;;
+	load|threads-load)	drop "$B/tests/preload/forker" 1000 & forkers=$! ;;
+	tree-2loops)		drop "$B/tests/preload/forker" 0 & f1=$!
+				drop "$B/tests/preload/forker" 0 & forkers="$f1 $!" ;;
 	esac
 fi
 if [ "$phase" = priv-in ]; then
