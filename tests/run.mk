@@ -14,7 +14,7 @@ $(B)/tests/run/value_vs_kernel: tests/run/value_vs_kernel.c emul/value.c emul/va
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iemul $(LDFLAGS) -o $@ $< emul/value.c
 
-check-run: $(CLI) $(SHIM) $(RUN_TEST_BINS)
+check-run: $(CLI) $(SHIM) $(RUN_TEST_BINS) $(B)/tests/preload/hostile
 	$(Q)$(SAN_NOLEAK) sh tests/run/run.sh $(B)
 
 CHECKS += check-run

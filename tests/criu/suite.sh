@@ -36,21 +36,37 @@ export JAVA
 [ $# -gt 0 ] || set -- single tree threads jvm behind zombie load threads-load sibling \
 	noclone3 tree-2loops
 
+# CRIU's kerndat cache: the dump (without run) saves one in $XDG_RUNTIME_DIR
+# (on a tmpfs, or CRIU drops it), with has_clone3_set_tid = true; the restore
+# under run must neither use it (threads would fail with EPERM on clone3)
+# nor replace it.
+kdat_sum() { md5sum "$XDG_RUNTIME_DIR/criu.kdat" 2> /dev/null | cut -d' ' -f1; }
+
 # One round: dump, restore under run, restore privileged. Prints one line.
 round() {	# round CASE N
 	dir=$(mktemp -d /tmp/pidcycle-criu.XXXXXX) || return 1
 	chmod 777 "$dir"
+	XDG_RUNTIME_DIR=$(mktemp -d /dev/shm/pidcycle-xdg.XXXXXX) || return 1
+	chmod 777 "$XDG_RUNTIME_DIR"
+	export XDG_RUNTIME_DIR
 	ok=1
 	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" dump "$1" "$dir" > "$dir/dump.out" 2>&1 ||
 		{ echo "FAIL: $1 #$2: dump:"; sed 's/^/    /' "$dir/dump.out"; rm -rf "$dir"; return 1; }
+	sum=$(kdat_sum)
 	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" restore "$1" "$dir" > "$dir/restore.out" 2>&1
 	rc=$?
+	if [ "$(kdat_sum)" != "$sum" ] || [ -e "$XDG_RUNTIME_DIR/criu.kdat.tmp" ]; then
+		echo "criu.kdat changed under run (before: ${sum:-none})" >> "$dir/restore.out"
+		rc=1
+	fi
+	[ -n "$sum" ] && echo "(criu.kdat from the dump was there)" >> "$dir/restore.out"
 	[ -s "$dir/restore.eexist" ] && eexist=$((eexist + 1))
 	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" priv "$1" "$dir" > "$dir/priv.out" 2>&1
 	prc=$?
 	t=$(cat "$dir/restore.time" 2> /dev/null) pt=$(cat "$dir/priv.time" 2> /dev/null)
 	if [ $rc = 0 ]; then
-		echo "ok: $1 #$2: $(sed -n 's/.*ok: //p' "$dir/restore.out"); restore ${t}s under run," \
+		echo "ok: $1 #$2: $(sed -n 's/.*ok: //p' "$dir/restore.out")$(grep -q 'criu.kdat from' \
+			"$dir/restore.out" && echo " despite a criu.kdat"); restore ${t}s under run," \
 			"${pt}s privileged$([ $prc = 0 ] || echo " (privileged restore failed: exit $prc)")"
 		[ $prc = 0 ] || sed 's/^/    privileged: /' "$dir/priv.out"
 	else
@@ -61,7 +77,7 @@ round() {	# round CASE N
 	fi
 	# The window between the server's answer and the next step, for threads.
 	[ -f "$dir/pidcycle.log" ] && cp "$dir/pidcycle.log" "$OUT/$1.$2.log"
-	rm -rf "$dir"
+	rm -rf "$dir" "$XDG_RUNTIME_DIR"
 	[ $ok = 1 ]
 }
 

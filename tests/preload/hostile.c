@@ -1,6 +1,6 @@
 /* hostile.c - calls that used to break the preload: a bad iovec, fork() after an ns_last_pid write. */
 /*
- * Usage: hostile writev | fork-clone PID
+ * Usage: hostile writev | fork-clone PID | probe
  *   writev: writev() with a bad vector pointer, a bad buffer and no vector,
  *     on ns_last_pid and on /dev/null: the kernel's answers (EFAULT, 0), not
  *     a crash.
@@ -10,6 +10,8 @@
  *     glibc clone(). Both must work at once, whatever PID they get; the
  *     fork's child stays alive meanwhile, so a clone forced toward PID
  *     would wait for it (until PIDCYCLE_TIMEOUT: ETIMEDOUT).
+ *   probe: CRIU's set_tid probe (clone3 with set_tid -1 and no levels,
+ *     through glibc's syscall()): prints the errno it got.
  * Prints what it saw; exit 0 when all is as the kernel would have it.
  */
 #ifndef _GNU_SOURCE
@@ -21,10 +23,16 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 
 static const char *result(ssize_t r)
 {
@@ -116,13 +124,31 @@ static int fork_clone(pid_t want)
 	return bad != 0;
 }
 
+struct t_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+};
+
+static int settid_probe(void)
+{
+	struct t_clone_args a = { .set_tid = (uint64_t)-1 };
+	long r = syscall(SYS_clone3, &a, sizeof(a));
+
+	if (r == 0)
+		_exit(0);
+	printf("hostile: set_tid probe: %s\n", r < 0 ? strerrorname_np(errno) : "a child");
+	return r >= 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "probe"))
+		return settid_probe();
 	if (argc == 2 && !strcmp(argv[1], "writev"))
 		return bad_writev();
 	if (argc == 3 && !strcmp(argv[1], "fork-clone"))
 		return fork_clone(atoi(argv[2]));
-	fprintf(stderr, "usage: hostile writev | fork-clone PID\n");
+	fprintf(stderr, "usage: hostile writev | fork-clone PID | probe\n");
 	return 2;
 }

@@ -247,4 +247,29 @@ case_interrupt() {
 	rm -f $tmp/srv
 }
 
+# What CRIU sees under run: its set_tid probe answers ENOSYS (so it writes
+# ns_last_pid for threads too; EINVAL without run), its kerndat cache
+# (criu.kdat, maybe holding an older answer) looks absent and a new one
+# cannot be created, the file itself is left as it was; other names are
+# untouched.
+case_criu_view() {
+	H=$B/tests/preload/hostile
+	mkdir -p $tmp/xdg
+	echo cached > $tmp/xdg/criu.kdat
+	echo other > $tmp/xdg/other
+	out=$(XDG_RUNTIME_DIR=$tmp/xdg "$CLI" run -- sh -c '
+		"'"$H"'" probe
+		cat "$XDG_RUNTIME_DIR/criu.kdat" 2>&1 | sed "s/.*: //"
+		(set -C; : > "$XDG_RUNTIME_DIR/criu.kdat.tmp") 2>&1 | sed "s/.*: //"
+		cat "$XDG_RUNTIME_DIR/other"')
+	printf '%s\n' "$out" | sed "s/^/$CASE: /"
+	say "without run: $("$H" probe)"
+	for want in "hostile: set_tid probe: ENOSYS" "No such file or directory" "File exists" other; do
+		printf '%s\n' "$out" | grep -qxF -- "$want" || bad "wanted '$want'"
+	done
+	"$H" probe | grep -q EINVAL || bad "the probe says EINVAL without run"
+	[ "$(cat $tmp/xdg/criu.kdat)" = cached ] || bad "criu.kdat changed"
+	[ ! -e $tmp/xdg/criu.kdat.tmp ] || bad "criu.kdat.tmp was created"
+}
+
 "case_$CASE"

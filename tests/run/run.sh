@@ -51,7 +51,7 @@ unshare --pid --fork --mount-proc "$TOP/$B/tests/run/value_vs_kernel" > "$OUT/va
 result value-vs-kernel $?
 
 for c in shell restorer restorer_norun crac read status library nothing_left \
-	sigkill interrupt; do
+	sigkill interrupt criu_view; do
 	nobody_case $c
 done
 # Served in any order, some targets are behind the cursor: a small pid_max
