@@ -29,7 +29,7 @@ now() { date +%s.%N; }
 target() {
 	case $case in
 	tree|behind|load|sibling|tree-2loops) set -- -c 1 ;;
-	threads|threads-load)	set -- -t 3 ;;
+	threads|threads-load|own-userns)	set -- -t 3 ;;
 	zombie)		set -- -z ;;
 	noclone3)	set -- -t 3 -c 1 ;;
 	jvm)	"$B/tests/criu/detach" "$JAVA" -XX:-UsePerfData -Xshare:off \

@@ -38,6 +38,8 @@ if [ "$phase" != dump ]; then
 fi
 if [ "$phase" = priv-in ]; then
 	sh "$here/inner.sh" priv "$case" "$dir"
+elif [ "$phase:$case" = restore:own-userns ]; then
+	drop sh "$here/inner.sh" "$phase" "$case" "$dir"	# run makes it
 else
 	drop unshare -Urm sh "$here/inner.sh" "$phase" "$case" "$dir"
 fi

@@ -7,8 +7,10 @@
 # the time it takes, by a privileged CRIU (root, set_tid) in a third. Every
 # PID and TID is checked, and that every task runs on.
 # Cases: single tree threads jvm behind zombie load threads-load sibling
-#   noclone3 tree-2loops. load: a background fork loop of ~1000 forks/s
-#   during the restore; tree-2loops: two fork loops as fast as they go.
+#   noclone3 tree-2loops own-userns. load: a background fork loop of ~1000
+#   forks/s during the restore; tree-2loops: two fork loops as fast as they
+#   go; own-userns: the restore is not run inside `unshare -Urm`: run makes
+#   the user namespace itself.
 B=${1:?usage: suite.sh BUILD_DIR CRIU [CASE[:ROUNDS]...]}
 CRIU=${2:-}
 shift 2
@@ -32,9 +34,12 @@ why=$(unshare --pid --fork --mount-proc setpriv --reuid=65534 --regid=65534 --cl
 [ -z "$why" ] || skip "pidcycle run cannot work here: $why"
 JAVA=$(command -v java)
 export JAVA
+# A preload built with ASan needs the ASan runtime ahead of it (see check-run).
+asan=$(ldd "$B/libpidcycle-preload.so" 2> /dev/null | awk '/libasan/ { print $3 }')
+[ -n "$asan" ] && export LD_PRELOAD="$asan"
 
 [ $# -gt 0 ] || set -- single tree threads jvm behind zombie load threads-load sibling \
-	noclone3 tree-2loops
+	noclone3 tree-2loops own-userns
 
 # CRIU's kerndat cache: the dump (without run) saves one in $XDG_RUNTIME_DIR
 # (on a tmpfs, or CRIU drops it), with has_clone3_set_tid = true; the restore

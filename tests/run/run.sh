@@ -16,6 +16,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 mkdir -p "$OUT"
+# A preload built with ASan needs the ASan runtime ahead of it in CMD's
+# LD_PRELOAD (run appends its own): put it there for every case.
+asan=$(ldd "$TOP/$B/libpidcycle-preload.so" 2> /dev/null | awk '/libasan/ { print $3 }')
+[ -n "$asan" ] && export LD_PRELOAD="$asan"
 
 result() {	# result NAME RC
 	if [ "$2" = 77 ]; then
