@@ -35,6 +35,16 @@ case "$out" in "0 1 "*) ;; *) fail "demo printed '$out'";; esac
 LD_LIBRARY_PATH="$stage/usr/lib" ldd "$stage/demo" | grep -q "$stage/usr/lib/libpidcycle.so.0" ||
 	fail "demo is not linked against the installed libpidcycle.so.0"
 
+# `pidcycle run` finds the preload of a staged install: $DESTDIR$LIBDIR.
+if [ "$(id -u)" = 0 ] && "$stage/usr/bin/pidcycle" probe 2> /dev/null | grep -q '^run  *yes'; then
+	# (An ASan-built preload needs the ASan runtime ahead of it.)
+	asan=$(ldd "$stage/usr/lib/libpidcycle-preload.so" | awk '/libasan/ { print $3 }')
+	pre=$(LD_PRELOAD=$asan unshare --pid --fork --mount-proc "$stage/usr/bin/pidcycle" run -- \
+		sh -c 'echo "$LD_PRELOAD"')
+	case "$pre" in *"$stage/usr/lib/libpidcycle-preload.so") ;;
+	*) fail "run in the staged install preloads '$pre'";; esac
+fi
+
 make --no-print-directory -s uninstall B="${B:-build}" PREFIX=/usr DESTDIR="$stage" >/dev/null || fail "make uninstall"
 left=$(find "$stage/usr" -type f | wc -l)
 [ "$left" = 0 ] || fail "uninstall left $left files"
