@@ -18,6 +18,8 @@ TOP=$(pwd)
 HERE=$TOP/tests/criu
 export B="$TOP/$B" CRIU
 pass=0 fail=0
+# Every phase in a PID namespace of its own; the timeout is only a safety net.
+NS="timeout -k 10 600 unshare --pid --fork --mount-proc --kill-child"
 
 skip() { echo "SKIP: check-criu: $*"; echo "criu: 0 passed, 0 failed"; exit 0; }
 
@@ -55,10 +57,10 @@ round() {	# round CASE N
 	chmod 777 "$XDG_RUNTIME_DIR"
 	export XDG_RUNTIME_DIR
 	ok=1
-	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" dump "$1" "$dir" > "$dir/dump.out" 2>&1 ||
+	$NS sh "$HERE/ns.sh" dump "$1" "$dir" > "$dir/dump.out" 2>&1 ||
 		{ echo "FAIL: $1 #$2: dump:"; sed 's/^/    /' "$dir/dump.out"; rm -rf "$dir"; return 1; }
 	sum=$(kdat_sum)
-	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" restore "$1" "$dir" > "$dir/restore.out" 2>&1
+	$NS sh "$HERE/ns.sh" restore "$1" "$dir" > "$dir/restore.out" 2>&1
 	rc=$?
 	if [ "$(kdat_sum)" != "$sum" ] || [ -e "$XDG_RUNTIME_DIR/criu.kdat.tmp" ]; then
 		echo "criu.kdat changed under run (before: ${sum:-none})" >> "$dir/restore.out"
@@ -66,7 +68,7 @@ round() {	# round CASE N
 	fi
 	[ -n "$sum" ] && echo "(criu.kdat from the dump was there)" >> "$dir/restore.out"
 	[ -s "$dir/restore.eexist" ] && eexist=$((eexist + 1))
-	unshare --pid --fork --mount-proc sh "$HERE/ns.sh" priv "$1" "$dir" > "$dir/priv.out" 2>&1
+	$NS sh "$HERE/ns.sh" priv "$1" "$dir" > "$dir/priv.out" 2>&1
 	prc=$?
 	t=$(cat "$dir/restore.time" 2> /dev/null) pt=$(cat "$dir/priv.time" 2> /dev/null)
 	if [ $rc = 0 ]; then

@@ -44,8 +44,9 @@ scenario() {
 	while [ "$1" != -- ]; do envs="$envs $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	unshare --pid --fork --mount-proc sh "$INNS" "$pmax" "$fork" \
-		"${AS:-nobody}" env $envs "${PROG:-$PAT}" "$@" > "$OUT/$name.log" 2>&1
+	# The timeout is only a safety net against a hang.
+	timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child sh "$INNS" "$pmax" \
+		"$fork" "${AS:-nobody}" env $envs "${PROG:-$PAT}" "$@" > "$OUT/$name.log" 2>&1
 	rc=$?
 	if [ "$rc" = 77 ]; then
 		echo "SKIP: $name: needs per-namespace pid_max (6.14+) or unprivileged user namespaces"

@@ -34,15 +34,16 @@ result() {	# result NAME RC
 	fi
 }
 
-# A case of cases.sh as uid 65534 in a fresh PID namespace (PID_MAX: - or a value).
+# A case of cases.sh as uid 65534 in a fresh PID namespace (PID_MAX: - or a
+# value). The timeout is only a safety net against a hang, never a check.
 nobody_case() {	# nobody_case NAME [PID_MAX]
-	unshare --pid --fork --mount-proc sh "$INNS" "${2:--}" 0 nobody \
-		sh "$CASES" "$TOP/$B" "$1" > "$OUT/$1.log" 2>&1
+	timeout -k 10 "${TEST_TIMEOUT:-300}" unshare --pid --fork --mount-proc --kill-child \
+		sh "$INNS" "${2:--}" 0 nobody sh "$CASES" "$TOP/$B" "$1" > "$OUT/$1.log" 2>&1
 	result "$1" $?
 }
 
 # Can run work here at all? If not, every case would fail for the same reason.
-why=$(unshare --pid --fork --mount-proc sh "$INNS" - 0 nobody "$TOP/$B/pidcycle" probe |
+why=$(timeout -k 10 300 unshare --pid --fork --mount-proc sh "$INNS" - 0 nobody "$TOP/$B/pidcycle" probe |
 	sed -n 's/^run  *no: //p')
 if [ -n "$why" ]; then
 	echo "SKIP: pidcycle run cannot work here: $why"
@@ -51,7 +52,7 @@ if [ -n "$why" ]; then
 fi
 
 # The kernel's own parsing of ns_last_pid writes, as root in its namespace.
-unshare --pid --fork --mount-proc "$TOP/$B/tests/run/value_vs_kernel" > "$OUT/value-vs-kernel.log" 2>&1
+timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child "$TOP/$B/tests/run/value_vs_kernel" > "$OUT/value-vs-kernel.log" 2>&1
 result value-vs-kernel $?
 
 for c in shell restorer restorer_norun crac read status library nothing_left \
@@ -66,7 +67,7 @@ nobody_case values 5000
 
 # Where run cannot work, one clear error naming the cause (and probe says so).
 # /dev/fuse of mode 0600, as without Debian's udev rule: a private /dev.
-unshare --pid --fork --mount-proc sh -c '
+timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child sh -c '
 	mount -t tmpfs -o mode=755 none /dev && mknod -m 600 /dev/fuse c 10 229 &&
 	mknod -m 666 /dev/null c 1 3 || exit 99
 	drop() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
@@ -84,7 +85,7 @@ fi
 # No user namespaces to be had: max_user_namespaces 0 in a user namespace of
 # our own (the machine's setting is left alone); run, without CAP_SYS_ADMIN
 # there, needs one.
-unshare --pid --fork --mount-proc --user --map-root-user sh -c '
+timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child --user --map-root-user sh -c '
 	echo 0 > /proc/sys/user/max_user_namespaces || exit 99
 	setpriv --inh-caps=-all --bounding-set=-all "$1/pidcycle" run -- true; echo "exit $?"' \
 	sh "$TOP/$B" > "$OUT/no-userns.log" 2>&1
