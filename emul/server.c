@@ -75,6 +75,8 @@ static int detach(int sock, pid_t parent)
 	if (getppid() != parent)
 		_exit(0);
 	setpgid(0, 0);
+	if (chdir("/") < 0)	/* pin no mount of the caller's */
+		_exit(1);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);

@@ -36,6 +36,8 @@ LD_LIBRARY_PATH="$stage/usr/lib" ldd "$stage/demo" | grep -q "$stage/usr/lib/lib
 	fail "demo is not linked against the installed libpidcycle.so.0"
 
 # `pidcycle run` finds the preload of a staged install: $DESTDIR$LIBDIR.
+# (Whole commands run without LeakSanitizer, as in check-cli.)
+export ASAN_OPTIONS=detect_leaks=0
 if [ "$(id -u)" = 0 ] && "$stage/usr/bin/pidcycle" probe 2> /dev/null | grep -q '^run  *yes'; then
 	# (An ASan-built preload needs the ASan runtime ahead of it.)
 	asan=$(ldd "$stage/usr/lib/libpidcycle-preload.so" | awk '/libasan/ { print $3 }')

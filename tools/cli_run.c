@@ -76,9 +76,12 @@ start_cmd(char **cmd, const char *preload, unsigned int timeout_ms, bool given)
 	char list[PATH_MAX * 4], secs[32], msg[512];
 	int err, len;
 
-	snprintf(list, sizeof(list), "%s%s%s", old && *old ? old : "",
-		 old && *old ? ":" : "", preload);
-	setenv("LD_PRELOAD", list, 1);
+	/* Once is enough (run under run: CMD's list has it already). */
+	if (!old || !strstr(old, preload)) {
+		snprintf(list, sizeof(list), "%s%s%s", old && *old ? old : "",
+			 old && *old ? ":" : "", preload);
+		setenv("LD_PRELOAD", list, 1);
+	}
 	setenv("PIDCYCLE_RUN", "1", 1);
 	if (given) {
 		snprintf(secs, sizeof(secs), "%.3f", timeout_ms / 1000.0);
