@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "emul.h"
+#include "steer.h"
 
 /* A write waiting for its turn. */
 struct pending {
@@ -29,6 +30,7 @@ struct srv {
 	bool strict;		/* sysctl_writes_strict: writes past 0 ignored */
 	double t_mount;		/* the file's times */
 	atomic_bool stop;	/* shutting down: cancel, answer nothing new */
+	struct emul_recent recent;	/* the writer thread's last answer */
 
 	pthread_mutex_t lock;	/* guards the queue */
 	pthread_cond_t more;

@@ -20,6 +20,12 @@
  *    furthest away (a thread cannot be retried: CRIU's restorer fails the
  *    restore when its clone gets another TID). If nobody does, a thread of
  *    ours that exits at once takes it;
+ *  - the target may be next already. Right after the previous answer (the
+ *    writer's own clone took the number: consecutive TIDs, as CRIU's
+ *    restorer asks for them) the moment is as good as that answer's. Else
+ *    others' forks got it there at a moment we do not know: watch the cursor
+ *    for LULL_SEC; if someone takes the target, go round rather than answer
+ *    at a bad moment (a lap costs time; a lost thread, the restore);
  *  - the cursor is read once more right before the answer: a number taken
  *    meanwhile is a lost race too. What is left is the time from that read
  *    to the writer's clone.
@@ -37,7 +43,10 @@
 
 #define BUSY_GRACE_SEC 1.0
 #define BUSY_POLL_NS 1000000
-#define LULL_SEC 0.002
+#define LULL_SEC 0.01
+#define CONSECUTIVE_SEC 0.00015
+#define SETTLE_SEC 0.0001
+#define SPARSE_SEC 0.0004
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
 		      CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID)
 
@@ -103,11 +112,19 @@ static pid_t next_after(const struct emul_steer *s, pid_t last)
 	return 0;
 }
 
-/* Is the target the next PID? (Cannot tell: trust the library.) */
+/*
+ * Is the target the next PID? (Cannot tell: trust the library.) Fast when
+ * the last PID is just below it, as it nearly always is: the allocator
+ * hands out nothing below its cursor, and the target was free when this
+ * try began. This runs between the last step and the answer.
+ */
 static bool still_next(const struct emul_steer *s)
 {
-	pid_t last = last_now(s), next = last < 0 ? 0 : next_after(s, last);
+	pid_t last = last_now(s), next;
 
+	if (last == s->target - 1)
+		return true;
+	next = last < 0 ? 0 : next_after(s, last);
 	return !next || next == s->target;
 }
 
@@ -125,34 +142,77 @@ static long take_one(void)
 	return r;
 }
 
-/* One short of the target (the last PID is `last`): wait for someone else
- * to take the last number (see above), else take it. 0, or -EAGAIN. */
-static int last_step(struct emul_steer *s, pid_t last)
+/* A fork has just taken a number: its parent and child want a CPU for a
+ * moment (the child exits, the parent reaps it). Let them have it before
+ * the writer needs one; stop at once if the cursor moves (then we lost). */
+static void settle(const struct emul_steer *s)
+{
+	pid_t last = last_now(s);
+	double t0 = pc_now();
+
+	while (pc_now() - t0 < SETTLE_SEC && last_now(s) == last)
+		;
+}
+
+/* One short of the target (the last PID is `last`, the next `before`): wait
+ * for someone else to take it (see above), else take it. 0, or -EAGAIN. */
+static int last_step(struct emul_steer *s, pid_t last, pid_t before)
 {
 	pid_t seen = last;
 	double t0 = pc_now();
 
 	while ((last = last_now(s)) == seen) {
 		if (pc_now() - t0 >= LULL_SEC) {
-			s->last_by = EMUL_LAST_OURS;
-			return take_one() == s->target - 1 && still_next(s) ? 0 : -EAGAIN;
+			s->how = EMUL_OURS;
+			return take_one() == before && still_next(s) ? 0 : -EAGAIN;
 		}
 	}
-	s->last_by = EMUL_LAST_OTHER;
+	s->how = EMUL_AFTER_OTHER;
+	/* Only where forks are sparse: between quick ones there is no time. */
+	if (pc_now() - t0 >= SPARSE_SEC)
+		settle(s);
 	return still_next(s) ? 0 : -EAGAIN;
+}
+
+/* The target is next already: answer now, or once nothing moved for
+ * LULL_SEC; -EAGAIN (go round) if someone takes it meanwhile. */
+static int there_already(struct emul_steer *s, pid_t last)
+{
+	double t0 = pc_now();
+
+	if (s->recent->target == last && t0 - s->recent->at < CONSECUTIVE_SEC) {
+		s->how = EMUL_CONSECUTIVE;
+		return 0;
+	}
+	s->how = EMUL_QUIET;
+	while (last_now(s) == last)
+		if (pc_now() - t0 >= LULL_SEC)
+			return 0;
+	return -EAGAIN;
+}
+
+/* The free number just below the target to stop at (the numbers between
+ * are in use: the previous thread's TID, a short-lived child), or 0. */
+static pid_t stop_before(const struct emul_steer *s)
+{
+	for (pid_t p = s->target - 1; p > PC_RESERVED_PIDS && p > s->target - 16; p--)
+		if (!pc_pid_in_use(p))
+			return p;
+	return 0;
 }
 
 /* Steer so that the target is next, the last step as above when it can be. */
 static int approach(struct emul_steer *s, double t0)
 {
-	pid_t before = s->target - 1, last = last_now(s);
+	pid_t before, last = last_now(s);
 	pid_t next = last < 0 ? 0 : next_after(s, last);
 	int err;
 
-	s->last_by = EMUL_LAST_LIBRARY;
+	s->how = EMUL_STEERED;
 	if (next == s->target)
-		return 0;	/* there already */
-	if (before <= PC_RESERVED_PIDS || pc_pid_in_use(before))
+		return there_already(s, last);
+	before = stop_before(s);
+	if (!before)
 		return call(s, s->target, t0);
 	if (next != before) {
 		err = call(s, before, t0);
@@ -164,7 +224,7 @@ static int approach(struct emul_steer *s, double t0)
 		if (last < 0 || next_after(s, last) != before)
 			return -EAGAIN;
 	}
-	return last_step(s, last);
+	return last_step(s, last, before);
 }
 
 static void pause_ms(void)
@@ -193,6 +253,10 @@ int emul_steer_to(struct emul_steer *s, long v)
 			return -EINTR;
 		if (!err && !still_next(s))
 			err = -EAGAIN;
+		if (!err) {
+			s->recent->target = s->target;
+			s->recent->at = pc_now();
+		}
 		if (err == -EAGAIN) {
 			busy_since = -1;	/* it was free: a new wait if taken */
 			continue;	/* lost a race: steer again */

@@ -4,17 +4,30 @@
 
 #include "emul.h"
 
+/* The last answer, remembered from one write to the next (steer.c). */
+struct emul_recent {
+	pid_t target;			/* what it made next */
+	double at;			/* when */
+};
+
+/* How the last number before the target went (for the log). */
+enum emul_how {
+	EMUL_STEERED,		/* the library's steering took it */
+	EMUL_AFTER_OTHER,	/* another task took it while we waited */
+	EMUL_OURS,		/* nobody did: our thread took it */
+	EMUL_QUIET,		/* it was there already; nothing moved meanwhile */
+	EMUL_CONSECUTIVE,	/* right after the previous answer (the writer's clone) */
+};
+
 struct emul_steer {
 	const struct emul_opts *o;
 	int cursor_fd;			/* the real ns_last_pid, to re-check */
+	struct emul_recent *recent;	/* in and out */
 	int (*stop)(void *arg);		/* non-zero: give up now (EINTR) */
 	void *stop_arg;
 	pid_t target;			/* out: the PID made next */
 	pid_t pid_max;			/* out: this namespace's */
-	int last_by;			/* out: who took the last number: */
-#define EMUL_LAST_LIBRARY 0		/* the library's steering */
-#define EMUL_LAST_OTHER 1		/* another task, while we waited */
-#define EMUL_LAST_OURS 2		/* our thread, after LULL_SEC */
+	enum emul_how how;		/* out */
 	unsigned int tries;		/* out: library calls made */
 };
 

@@ -9,12 +9,12 @@
  * as soon as the receiving thread has read the INTERRUPT (emul_drop_interrupted).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "server.h"
-#include "steer.h"
 
 void emul_queue_write(struct srv *s, struct pending *p)
 {
@@ -37,7 +37,13 @@ static struct pending *unlink_at(struct srv *s, struct pending **pp)
 	return p;
 }
 
-static const char *const last_by[] = { "steering", "another task", "ours" };
+static const char *const how[] = {
+	[EMUL_STEERED] = "by steering",
+	[EMUL_AFTER_OTHER] = "right after another task's fork",
+	[EMUL_OURS] = "with our own last step",
+	[EMUL_QUIET] = "there already, quiet",
+	[EMUL_CONSECUTIVE] = "right after the previous answer",
+};
 
 /* The answer first; the log line after it, with when the answer went. */
 static void answer(const struct srv *s, struct pending *p, int err,
@@ -50,14 +56,16 @@ static void answer(const struct srv *s, struct pending *p, int err,
 	else
 		fuse_reply_write(p->req, (size_t)p->len);
 	now = pc_now();
+	/* The writer may be about to clone on this CPU: let it first. */
+	sched_yield();
 	if (err)
 		emul_log(s, "write %ld from pid %d: %s after %.3f s", p->value,
 			 (int)p->writer, strerrorname_np(-err), now - p->t_in);
 	else
 		emul_log(s, "write %ld from pid %d: next is %d after %.3f s, %u "
-			 "tries, last number taken by %s (answered at %.6f)",
+			 "tries, %s (answered at %.6f)",
 			 p->value, (int)p->writer, (int)st->target, now - p->t_in,
-			 st->tries, last_by[st->last_by], now);
+			 st->tries, how[st->how], now);
 	free(p);
 }
 
@@ -127,7 +135,8 @@ void *emul_writer_main(void *arg)
 	while ((p = next_write(s))) {
 		struct serving w = { .s = s, .p = p };
 		struct emul_steer st = { .o = s->o, .cursor_fd = s->lastpid_fd,
-					 .stop = give_up, .stop_arg = &w };
+					 .recent = &s->recent, .stop = give_up,
+					 .stop_arg = &w };
 		int err = give_up(&w) ? -EINTR : emul_steer_to(&st, p->value);
 
 		answer(s, p, err, &st);
