@@ -13,17 +13,25 @@ here=$(dirname "$0")
 PID_MAX=40000 BASE=5000
 # The background fork loop's nominal rate: about 1000 forks/s really (suite.sh
 # measures and prints it).
-FORK_RATE=${FORK_RATE:-1100}
+FORK_RATE=${FORK_RATE:-1300}
 drop() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		--bounding-set=-all "$@"
+}
+# In the background, with $! the command's own PID (not a subshell's).
+drop_bg() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$@" &
 }
 if [ "$phase" = priv ]; then
 	exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		--bounding-set=-all unshare --user --map-root-user --pid --fork \
 		--mount-proc sh "$0" priv-in "$case" "$dir"
 fi
-[ "$phase" = priv-in ] && drop() { "$@"; }	# already uid 65534 outside
+if [ "$phase" = priv-in ]; then	# already uid 65534 outside
+	drop() { "$@"; }
+	drop_bg() { "$@" & }
+fi
 echo $PID_MAX > /proc/sys/kernel/pid_max || exit 99
 case "$phase:$case" in
 dump:*)		cursor=$((BASE - 1)) ;;
@@ -34,9 +42,9 @@ echo $cursor > /proc/sys/kernel/ns_last_pid || exit 99
 forkers=
 if [ "$phase" != dump ]; then
 	case $case in
-	load|threads-load)	drop "$B/tests/preload/forker" $FORK_RATE & forkers=$! ;;
-	tree-2loops)		drop "$B/tests/preload/forker" 0 & f1=$!
-				drop "$B/tests/preload/forker" 0 & forkers="$f1 $!" ;;
+	load|threads-load)	drop_bg "$B/tests/preload/forker" $FORK_RATE; forkers=$! ;;
+	tree-2loops)		drop_bg "$B/tests/preload/forker" 0; f1=$!
+				drop_bg "$B/tests/preload/forker" 0; forkers="$f1 $!" ;;
 	esac
 fi
 if [ "$phase" = priv-in ]; then
@@ -47,5 +55,8 @@ else
 	drop unshare -Urm sh "$here/inner.sh" "$phase" "$case" "$dir"
 fi
 rc=$?
-[ -n "$forkers" ] && kill $forkers
+if [ -n "$forkers" ]; then
+	kill $forkers
+	wait $forkers 2> /dev/null	# their rates, into the phase's output
+fi
 exit $rc

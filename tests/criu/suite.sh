@@ -77,13 +77,15 @@ round() {	# round CASE N
 	XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR%/priv}
 	t=$(cat "$dir/restore.time" 2> /dev/null) pt=$(cat "$dir/priv.time" 2> /dev/null)
 	if [ $rc = 0 ]; then
+		fr=$(sed -n 's/^forker: .*: \(.*\)$/\1/p' "$dir/restore.out" | tr '\n' ' ')
 		echo "ok: $1 #$2: $(sed -n 's/.*ok: //p' "$dir/restore.out")$(grep -q 'criu.kdat from' \
 			"$dir/restore.out" && echo " despite a criu.kdat"); restore ${t}s under run," \
-			"${pt}s privileged$([ $prc = 0 ] || echo " (privileged restore failed: exit $prc)")"
+			"${pt}s privileged$([ $prc = 0 ] || echo " (privileged restore failed: exit $prc)")" \
+			"${fr:+; forker $fr}"
 		[ $prc = 0 ] || sed 's/^/    privileged: /' "$dir/priv.out"
 	else
 		ok=0
-		echo "FAIL: $1 #$2 (exit $rc):"
+		echo "FAIL: $1 #$2 (exit $rc; load $(cut -d' ' -f1 /proc/loadavg)):"
 		sed 's/^/    /' "$dir/dump.out" "$dir/restore.out"
 		[ -f "$dir/pidcycle.log" ] && tail -n 20 "$dir/pidcycle.log" | sed 's/^/    log: /'
 	fi
@@ -94,7 +96,7 @@ round() {	# round CASE N
 }
 
 # What the background fork loop of the load cases really does here.
-rate=$($NS sh -c '"$1" ${FORK_RATE:-1100} & f=$!
+rate=$($NS sh -c '"$1" ${FORK_RATE:-1300} & f=$!
 	read -r _ _ _ _ a < /proc/loadavg; sleep 2; read -r _ _ _ _ b < /proc/loadavg
 	kill $f; echo $(((b - a - 1) / 2))' sh "$B/tests/preload/forker")
 echo "criu: the background fork loop makes $rate forks/s here; load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -110,7 +112,8 @@ for spec in "$@"; do
 		round "$c" $i && good=$((good + 1))
 		i=$((i + 1))
 	done
-	echo "criu: $c: $good/$n restored with every PID and TID ($eexist failed with EEXIST)"
+	echo "criu: $c: $good/$n restored with every PID and TID ($eexist failed with EEXIST);" \
+		"load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 	if [ $good = $n ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "criu: $pass passed, $fail failed"

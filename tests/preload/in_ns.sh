@@ -13,6 +13,11 @@ drop() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		--bounding-set=-all "$@"
 }
+# In the background, with $! the command's own PID (not a subshell's).
+drop_bg() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$@" &
+}
 if [ "$pid_max" != - ]; then
 	# Only since 6.14 is pid_max per namespace; before, this would change
 	# the whole machine's. Exit 77: skip.
@@ -29,13 +34,13 @@ fi
 fpid=
 if [ "$forker" = 1 ]; then
 	# Someone else taking numbers all the time: the races the shim must win.
-	drop sh -c 'while :; do /bin/true; done' &
+	drop_bg sh -c 'while :; do /bin/true; done'
 	fpid=$!
 	sleep 0.2
 elif [ "$forker" = 2 ]; then
-	drop "$FORKLOOP" 0 &
+	drop_bg "$FORKLOOP" 0
 	fpid=$!
-	drop "$FORKLOOP" 0 &
+	drop_bg "$FORKLOOP" 0
 	fpid="$fpid $!"
 	sleep 0.2
 fi
