@@ -75,7 +75,7 @@ CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_re
 	tools/cli_run.c
 CLI_HDRS := $(CLI_SRCS:.c=.h)
 # run's emulated ns_last_pid (emul/): namespaces, the FUSE mount, the server.
-EMUL_NAMES := emul ns mount fdpass server file writer steer check value logsink
+EMUL_NAMES := emul ns mount fdpass server file writer steer last_step check value logsink
 EMUL_SRCS  := $(EMUL_NAMES:%=emul/%.c)
 EMUL_HDRS  := $(wildcard emul/*.h)
 # The preload finds itself beside the binary, else here (see cli_run.c).

@@ -31,6 +31,14 @@ struct emul_steer {
 	unsigned int tries;		/* out: library calls made */
 };
 
+/* last_step.c: the cursor, and the timing of the last step. */
+pid_t emul_last_now(const struct emul_steer *s);		/* -1: cannot read */
+pid_t emul_next_after(const struct emul_steer *s, pid_t last);	/* 0: far */
+bool emul_still_next(const struct emul_steer *s);
+pid_t emul_stop_before(const struct emul_steer *s);		/* 0: none */
+int emul_last_step(struct emul_steer *s, pid_t last, pid_t before);
+int emul_there_already(struct emul_steer *s, pid_t last);
+
 /* Make v+1 (0 <= v <= pid_max) the next PID. 0 or -errno. */
 int emul_steer_to(struct emul_steer *s, long v);
 
