@@ -9,8 +9,10 @@
 # over its PIDs (set_tid), restoring the same images with the same mapping.
 phase=$1 case=$2 dir=$3
 here=$(dirname "$0")
-# The targets are started at BASE; a small pid_max keeps laps short.
+# The targets are started at BASE; a small pid_max keeps laps short (two
+# tight fork loops make nearly every try of a process a lap: smaller still).
 PID_MAX=40000 BASE=5000
+[ "$case" = tree-2loops ] && PID_MAX=12000
 # The background fork loop's nominal rate: about 1000 forks/s really (suite.sh
 # measures and prints it).
 FORK_RATE=${FORK_RATE:-1300}

@@ -49,6 +49,11 @@ asan=$(ldd "$B/libpidcycle-preload.so" 2> /dev/null | awk '/libasan/ { print $3 
 # nor replace it.
 kdat_sum() { md5sum "$XDG_RUNTIME_DIR/criu.kdat" 2> /dev/null | cut -d' ' -f1; }
 
+# An interrupted suite leaves no round's directories behind.
+dir= XDG_RUNTIME_DIR=
+trap 'rm -rf "$dir" "${XDG_RUNTIME_DIR%/priv}"' EXIT
+trap 'exit 130' INT TERM
+
 # One round: dump, restore under run, restore privileged. Prints one line.
 round() {	# round CASE N
 	dir=$(mktemp -d /tmp/pidcycle-criu.XXXXXX) || return 1
