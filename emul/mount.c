@@ -142,7 +142,7 @@ static int mount_old_api(int fuse_fd, int sock, struct emul_err *e)
 	}
 	err = hand_over(fuse_fd, sock, e);
 	snprintf(src, sizeof(src), "%s/%s", dir, FILE_NAME);
-	if (!err && mount(src, EMUL_TARGET, NULL, MS_BIND, NULL) < 0)
+	if (!err && mount(src, EMUL_TARGET, "none", MS_BIND, NULL) < 0)
 		err = emul_fail(e, -errno, "cannot mount over %s: %s", EMUL_TARGET,
 				strerror(errno));
 	umount2(dir, MNT_DETACH);
