@@ -2,7 +2,7 @@
 #   make check-criu CRIU=/path/to/criu [CRIU_CASES="threads:20 jvm:10 ..."]
 CRIU ?=
 CRIU_CASES ?=
-CRIU_TEST_BINS := $(B)/tests/criu/target $(B)/tests/criu/detach $(B)/tests/criu/noclone3 \
+CRIU_TEST_BINS := $(B)/tests/criu/target $(B)/tests/criu/detach $(B)/tests/run/enosys \
 	$(B)/tests/preload/forker
 
 $(B)/tests/criu/target: tests/criu/target.c

@@ -1,6 +1,6 @@
 # tests/run.mk - check-run: `pidcycle run` (the emulated ns_last_pid) as uid 65534 in private namespaces.
 RUN_TEST_BINS := $(B)/tests/run/restorer $(B)/tests/run/crac $(B)/tests/run/lastpid_write \
-	$(B)/tests/run/value_vs_kernel
+	$(B)/tests/run/value_vs_kernel $(B)/tests/run/enosys
 
 # Plain libc programs: the hosts CMD would be.
 $(B)/tests/run/%: tests/run/%.c

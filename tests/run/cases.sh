@@ -247,6 +247,20 @@ case_interrupt() {
 	rm -f $tmp/srv
 }
 
+# Without the new mount API (fsopen answering ENOSYS, as on older kernels):
+# the mount(2) fallback, a temporary directory that does not stay behind.
+case_old_mount_api() {
+	getlast
+	n=$((L + 1000))
+	before=$(ls -d /tmp/pidcycle-run.* 2> /dev/null | wc -l)
+	out=$("$T/enosys" 430 "$CLI" run -- sh -c "echo $n > $LP && sh -c 'echo \$\$'") ||
+		bad "run exited $?"
+	say "wrote $n, the next shell was $out"
+	[ "$out" = $((n + 1)) ] || bad "wanted $((n + 1))"
+	[ "$(ls -d /tmp/pidcycle-run.* 2> /dev/null | wc -l)" = "$before" ] ||
+		bad "a temporary directory was left in /tmp"
+}
+
 # What CRIU sees under run: its set_tid probe answers ENOSYS (so it writes
 # ns_last_pid for threads too; EINVAL without run), its kerndat cache
 # (criu.kdat, maybe holding an older answer) looks absent and a new one

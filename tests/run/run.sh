@@ -56,7 +56,7 @@ timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child "$TOP/$B/tests/
 result value-vs-kernel $?
 
 for c in shell restorer restorer_norun crac read status library nothing_left \
-	sigkill interrupt criu_view; do
+	sigkill interrupt criu_view old_mount_api; do
 	nobody_case $c
 done
 # Served in any order, some targets are behind the cursor: a small pid_max
