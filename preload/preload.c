@@ -188,19 +188,22 @@ static void pause_ms(void)
  * Steer until `want` is next. A number in use - from the start, or taken by
  * whoever won a race meanwhile - is most often held for a moment only, by a
  * short-lived task: wait for it within SHIM_BUSY_GRACE_SEC (and the
- * timeout) rather than fail a call the caller cannot retry by itself; held
- * longer, it is EEXIST, as the kernel says.
+ * timeout) rather than fail a call the caller cannot retry by itself; found
+ * in use at every try for that long, it is EEXIST, as the kernel says.
  */
 static int steer(struct pc_run *r)
 {
 	double busy_since = -1;
 
 	for (;;) {
+		uint64_t burnt = r->burnt;
 		int err = pc_steer(r, PC_GOAL_NEXT);
 
 		if (err != -PC_ETAKEN && err != -EEXIST)
 			return err;
-		if (busy_since < 0)
+		/* Burnt meanwhile: it was free when this try began (taken since,
+		 * say, by a fork loop's child): a new wait, not the same one. */
+		if (busy_since < 0 || r->burnt != burnt)
 			busy_since = pc_now();
 		else if (pc_now() - busy_since >= SHIM_BUSY_GRACE_SEC)
 			return -EEXIST;
