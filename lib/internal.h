@@ -52,10 +52,10 @@ PC_HIDDEN double pc_now(void);
 /* ---- features (probe.c) ------------------------------------------------- */
 
 struct pc_features {
-	bool clone3;		/* clone3 is not ENOSYS */
+	bool clone3;		/* clone3 usable: not refused by a filter (ENOSYS, EPERM) */
 	bool set_tid;		/* set_tid answered EEXIST, not EPERM */
 	bool lastpid_read;	/* /proc/sys/kernel/ns_last_pid is readable */
-	bool lastpid_write;	/* ... and writable by us */
+	bool lastpid_write;	/* ... and the write is allowed (probed with -1) */
 	bool ghost;		/* some ghost form consumes PIDs here */
 	unsigned long ghost_flags;	/* the clone flags of that form */
 	bool ghost_legacy;	/* use clone(), not clone3(), for it */
@@ -157,26 +157,61 @@ PC_HIDDEN void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads,
 struct pc_pool;
 
 /*
- * Start `threads` helper processes burning with strategy s (GHOST, THREAD,
- * VFORK or FORK). They share our memory but not our fd table, limits or
- * signal handlers, block every signal, and never signal us.
+ * Start up to `threads` helper processes burning with strategy s (GHOST,
+ * THREAD, VFORK or FORK): as many as a limit on tasks lets start, at least
+ * one, else -ENOSPC. They share our memory but not our fd table (they close
+ * their copy of it), limits or signal handlers, block every signal, never
+ * signal us, and die with us (PR_SET_PDEATHSIG, checked against a death
+ * before it was set).
  */
 PC_HIDDEN int pc_pool_start(struct pc_pool **out, enum pidcycle_strategy s,
 			    unsigned int threads);
+/* Helpers the pool runs; 0 for NULL. */
+PC_HIDDEN unsigned int pc_pool_size(const struct pc_pool *p);
+/* Is `pid` one of the pool's helpers (which hold their numbers while it lives)? */
+PC_HIDDEN bool pc_pool_holds(const struct pc_pool *p, pid_t pid);
 /*
- * Consume exactly n free numbers (fewer on error). Returns burnt or -errno.
- * A long ghost batch spends about one number in PC_ANCHOR_SPAN on a
- * short-lived child ("anchor", burners.c); a helper holds at most
- * PC_ANCHORS_KEPT of them (one more while it makes the next), and all are
- * reaped before this returns.
+ * Called about every 10 ms while a batch runs, with what the batch consumed
+ * so far: 0 to go on, or the -errno (timeout, cancel) that halts it.
+ */
+typedef int (*pc_check_fn)(void *arg, uint64_t done);
+/*
+ * Consume n free numbers; *done says how many were (all of them, unless an
+ * error stopped the batch). 0 or -errno: the first persistent error of the
+ * batch, -ENOSPC for a limit on tasks, -ECHILD for a helper that was
+ * stopped or killed from outside (the pool is then broken: stop it), or
+ * what check returned. A long ghost batch spends about one number in
+ * PC_ANCHOR_SPAN on a short-lived child ("anchor", burners.c); a helper
+ * holds at most PC_ANCHORS_KEPT of them (one more while it makes the next),
+ * and all are reaped before this returns.
  */
 #define PC_ANCHOR_SPAN 64
 #define PC_ANCHORS_KEPT 8
 /* True unless bench/driver --no-anchors measures what anchors buy. */
 PC_HIDDEN extern bool pc_anchors;
-PC_HIDDEN int64_t pc_pool_burn(struct pc_pool *p, uint64_t n);
-/* Stop and reap every helper. Safe on NULL. */
+PC_HIDDEN int pc_pool_burn(struct pc_pool *p, uint64_t n, uint64_t *done,
+			   pc_check_fn check, void *arg);
+/*
+ * Stop and reap every helper; one that is stopped, or does not quit within
+ * a second, is killed. Safe on NULL.
+ */
 PC_HIDDEN void pc_pool_stop(struct pc_pool *p);
+/* The kernel's EAGAIN from a clone is a limit on tasks: -ENOSPC (pidcycle(3)). */
+PC_HIDDEN int pc_clone_err(int err);
+
+/* ---- SIGCHLD (sigchld.c) ---------------------------------------------- */
+
+/* Is SIGCHLD pending for this thread or the process? */
+PC_HIDDEN bool pc_sigchld_pending(void);
+/*
+ * With SIGCHLD blocked, after reaping the n children in `ours`: take back
+ * the SIGCHLD they caused, unless one was pending before (was_pending). If
+ * the one taken came from another child, or another child is waitable (the
+ * signals merged), queue it again: no SIGCHLD of the caller's own children
+ * is ever hidden.
+ */
+PC_HIDDEN void pc_sigchld_take_back(const pid_t *ours, size_t n,
+				    bool was_pending);
 
 /* ---- engine (engine.c): steer the cursor to a target -------------------- */
 
@@ -197,6 +232,8 @@ struct pc_run {
 	struct pc_cursor cur;
 	pid_t target;
 	double t0;			/* start time */
+	double batch_rate;		/* PIDs/s the last batch measured, 0 before */
+	uint64_t remaining;		/* free numbers left when the batch began */
 	uint64_t burnt;
 	unsigned int laps;
 	double last_progress;
@@ -204,10 +241,15 @@ struct pc_run {
 
 /*
  * Prepare a run: open the cursor and take the flock that cooperating callers
- * (threads or processes) share, waiting within the timeout. 0 or -errno.
+ * (threads or processes) share. Anyone can hold that lock, so it is waited
+ * for 2 s at most (at most half the timeout), answering the progress
+ * callback meanwhile; then the run goes on without it. 0 or -errno.
  */
 PC_HIDDEN int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 			  enum pidcycle_strategy burner, pid_t target);
+/* The same for the privileged write: the cursor is opened for writing. */
+PC_HIDDEN int pc_run_init_lastpid(struct pc_run *r, const struct pc_opts *o,
+				  pid_t target);
 PC_HIDDEN void pc_run_fini(struct pc_run *r);
 /* In the child of the final fork: free our copy, leave the parent's lock. */
 PC_HIDDEN void pc_run_drop(struct pc_run *r);

@@ -240,10 +240,11 @@ HYG_TEST(fault_nproc)
 		ns_reap(m);
 	print_message("  at RLIMIT_NPROC: fork_at %d, fork_min %d, set_next %d, burn %d\n",
 		      (int)r, (int)m, s, b);
-	if (r != -EAGAIN || m != -EAGAIN || s != -EAGAIN || b != -EAGAIN)
-		fail_msg("at RLIMIT_NPROC every call should fail with -EAGAIN "
+	/* A limit, not a lost race: -ENOSPC, never -EAGAIN (pidcycle(3)). */
+	if (r != -ENOSPC || m != -ENOSPC || s != -ENOSPC || b != -ENOSPC)
+		fail_msg("at RLIMIT_NPROC every call should fail with -ENOSPC "
 			 "(%d): fork_at %d, fork_min %d, set_next %d, burn %d",
-			 -EAGAIN, (int)r, (int)m, s, b);
+			 -ENOSPC, (int)r, (int)m, s, b);
 	rt_cursor_is(last, "calls at RLIMIT_NPROC");
 }
 
