@@ -57,6 +57,12 @@ struct worker {
 	char *stack;		/* its mmap'd stack */
 	_Atomic int ctid;	/* thread burner: cleared by the kernel at exit */
 	pid_t anchor[PC_ANCHORS_KEPT];	/* ghost burner: its children, or 0 */
+	/*
+	 * The kernel stores a new anchor's or burner child's PID here before
+	 * the clone returns (CLONE_PARENT_SETTID), so that a helper killed at
+	 * any moment leaves no child the caller does not know of.
+	 */
+	pid_t anchor_new, child_new;
 	int pidfd;		/* ghost: never written, the clone fails first */
 	bool nofile_low;	/* ghost: RLIMIT_NOFILE is 0 here, so it can work */
 	/* Child stack for burner clones: the child exits before touching it. */
@@ -178,13 +184,14 @@ static long thread_one(struct worker *w)
 /* vfork/fork burners: exit_signal 0, so the child never signals anyone. */
 static long child_one(struct worker *w, unsigned long flags)
 {
-	long r = pc_raw_clone_exit(flags, flags & CLONE_VM ?
+	long r = pc_raw_clone_exit(flags | CLONE_PARENT_SETTID, flags & CLONE_VM ?
 				   w->child_stack + sizeof(w->child_stack) : NULL,
-				   NULL, NULL);
+				   &w->child_new, NULL);
 
 	if (r < 0)
 		return r;
 	reap(r);
+	w->child_new = 0;
 	return 1;
 }
 
@@ -226,15 +233,16 @@ static long take_anchor(struct worker *w, uint64_t next)
 {
 	struct pc_pool *p = w->pool;
 	uint64_t done = p->done;	/* before other workers move on */
-	long r = pc_raw_clone_exit(ANCHOR_FLAGS,
+	long r = pc_raw_clone_exit(ANCHOR_FLAGS | CLONE_PARENT_SETTID,
 				   w->child_stack + sizeof(w->child_stack),
-				   NULL, NULL);
+				   &w->anchor_new, NULL);
 
 	if (r <= 0) {
 		p->anchor_at = NO_ANCHOR;
 		return 0;
 	}
 	keep_anchor(w, (pid_t)r);
+	w->anchor_new = 0;
 	/* The rest of r's block goes to ghosts, the next block's first
 	 * number to the next anchor. */
 	atomic_compare_exchange_strong(&p->anchor_at, &next, done + PC_ANCHOR_SPAN -
@@ -309,14 +317,19 @@ static bool claim(struct pc_pool *p)
 /*
  * A clone refused with EAGAIN hit a limit on tasks: RLIMIT_NPROC, a pids
  * cgroup, threads-max. Other workers' clones in flight count against it for
- * a moment, so while another worker makes progress this one waits its turn
- * and tries again. Only when nobody has consumed a number for LIMIT_TRIES
- * tries is the limit reached for good (the pool reports -ENOSPC).
+ * a moment, and so does a thread burner's last thread until it has fully
+ * exited (its futex wakes us before that), and so do the short-lived
+ * tasks of other programs under the same uid. So while anyone makes
+ * progress the worker waits its turn and tries again; only when nobody has
+ * consumed a number for about 100 ms is the limit reached for good (the
+ * pool reports -ENOSPC). A halted batch ends the wait at once.
  */
-#define LIMIT_TRIES 64
+#define LIMIT_TRIES 1000
+#define LIMIT_YIELDS 16		/* the first tries only yield; then 100 us naps */
 
 static bool limit_passes(struct pc_pool *p, uint64_t *seen, unsigned int *tries)
 {
+	const struct timespec nap = { 0, 100000 };
 	uint64_t done = p->done;
 
 	if (done != *seen) {
@@ -325,7 +338,10 @@ static bool limit_passes(struct pc_pool *p, uint64_t *seen, unsigned int *tries)
 	}
 	if (++*tries >= LIMIT_TRIES)
 		return false;
-	pc_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	if (*tries < LIMIT_YIELDS)
+		pc_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	else
+		pc_raw_syscall(SYS_nanosleep, (long)&nap, 0, 0, 0, 0, 0);
 	return true;
 }
 
@@ -568,7 +584,7 @@ static int wait_batch(struct pc_pool *p, pc_check_fn check, void *arg)
 		if (++ticks % TICKS_PER_HEALTH_CHECK == 0 && pool_failed(p)) {
 			p->broken = true;
 			p->halt = true;
-			return -ECHILD;
+			return err ? err : -ECHILD;	/* a cancel stays a cancel */
 		}
 		if (!err && check)
 			err = check(arg, p->done);
@@ -640,23 +656,57 @@ static bool wait_helper_gone(struct pc_pool *p, struct worker *w)
 	return killed;
 }
 
+/* What a killed helper may have left: its anchors, a burner child in flight. */
+static size_t orphans_of(const struct worker *w, pid_t *out)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < PC_ANCHORS_KEPT; i++)
+		if (w->anchor[i] > 0)
+			out[n++] = w->anchor[i];
+	if (w->anchor_new > 0)
+		out[n++] = w->anchor_new;
+	if (w->child_new > 0)
+		out[n++] = w->child_new;
+	return n;
+}
+
+/* Reap those that are our children; one still running exits as soon as it runs. */
+#define ORPHAN_TICKS 100
+
+static size_t reap_ours(pid_t *left, size_t n, pid_t *reaped)
+{
+	const struct timespec tick = { 0, 1000000 };
+	size_t k = 0;
+
+	for (unsigned int t = 0; n && t < ORPHAN_TICKS; t++) {
+		for (size_t i = 0; i < n;) {
+			pid_t r = waitpid(left[i], NULL, __WALL | WNOHANG);
+
+			if (r == left[i])
+				reaped[k++] = r;
+			if (r != 0)	/* reaped, or not ours (or stale) */
+				left[i] = left[--n];
+			else
+				i++;
+		}
+		if (n)
+			nanosleep(&tick, NULL);
+	}
+	return k;
+}
+
 /*
- * A helper killed with anchors alive leaves them to the nearest subreaper:
- * if that is us, they are our zombies now. Reap those (a number that is not
- * our child any more is left alone), and take back the SIGCHLD they caused.
+ * A helper killed with children alive leaves them to the nearest
+ * subreaper: if that is us, they are our children now. Reap those, and take
+ * back the SIGCHLD they caused.
  */
 static void reap_orphans(struct worker *w, bool was_pending)
 {
-	pid_t reaped[PC_ANCHORS_KEPT];
-	size_t n = 0;
-	int saved = errno;
+	pid_t left[PC_ANCHORS_KEPT + 2], reaped[PC_ANCHORS_KEPT + 2];
+	size_t n = orphans_of(w, left);
 
-	for (unsigned int i = 0; i < PC_ANCHORS_KEPT; i++)
-		if (w->anchor[i] > 0 &&
-		    waitpid(w->anchor[i], NULL, __WALL | WNOHANG) == w->anchor[i])
-			reaped[n++] = w->anchor[i];
-	errno = saved;
-	pc_sigchld_take_back(reaped, n, was_pending);
+	pc_sigchld_take_back(reaped, reap_ours(left, n, reaped), was_pending);
 }
 
 static void end_helper(struct pc_pool *p, struct worker *w,

@@ -164,9 +164,10 @@ static int batch_check(void *arg, uint64_t done)
 
 static unsigned int workers_for(const struct pc_run *r, uint64_t hop)
 {
-	if (r->o->threads)
-		return r->o->threads;
-	return hop < SHORT_HOP ? 1 : pc_default_threads();
+	unsigned int w = r->o->threads ? r->o->threads :
+			 hop < SHORT_HOP ? 1 : pc_default_threads();
+
+	return r->worker_cap && w > r->worker_cap ? r->worker_cap : w;
 }
 
 /*
@@ -210,6 +211,20 @@ static bool ghost_fails_here(const struct pc_run *r, int err)
 }
 
 /*
+ * A limit on tasks let the helpers start but leaves them no room to burn
+ * (each thread, vfork or fork burner needs a child of its own in flight):
+ * fewer helpers leave more room.
+ */
+static bool shrink_pool(struct pc_run *r, int err)
+{
+	if (err != -ENOSPC || r->workers <= 1)
+		return false;
+	stop_pool(r);
+	r->worker_cap = r->workers / 2;
+	return true;
+}
+
+/*
  * Burn n on the pool, starting it first if needed; *done gets what was
  * consumed, also when an error (the first persistent one) stops it.
  */
@@ -230,9 +245,11 @@ static int burn(struct pc_run *r, uint64_t n, uint64_t hop, uint64_t *done)
 	if (err && ghost_fails_here(r, err)) {
 		stop_pool(r);
 		r->strategy = PIDCYCLE_THREAD;
-		err = burn(r, n - *done, hop, &k);
-		*done += k;
+	} else if (!shrink_pool(r, err)) {
+		return err;
 	}
+	err = burn(r, n - *done, hop, &k);
+	*done += k;
 	return err;
 }
 

@@ -228,6 +228,7 @@ struct pc_run {
 	enum pidcycle_strategy strategy;	/* burner in use */
 	struct pc_pool *pool;		/* started lazily */
 	unsigned int workers;		/* helpers the pool last started */
+	unsigned int worker_cap;	/* 0, or at most this many (a limit on tasks) */
 	struct pc_inuse *window;	/* in use close to the target, or NULL */
 	struct pc_cursor cur;
 	pid_t target;

@@ -1,0 +1,31 @@
+# tests/robust.mk - check-robust: issue 12's regression tests (locks anyone can take, stopped
+# helpers, slow burners, limits on tasks, SIGCHLD and atfork in the candidate).
+#
+# check-robust  tests/robust*.c as root and as uid 65534 (pid_max lowered to
+#               8000 first), then the pids cgroup test at pids.max 5, 2 and 1
+#               (tests/robust_pids.sh; skips where no pids cgroup can be made)
+
+ROBUST_BIN  := $(B)/tests/robust
+ROBUST_SRCS := tests/robust.c tests/robust_lock.c tests/robust_stop.c \
+	tests/robust_fork.c tests/robust_limits.c $(ENGINE_UTIL)
+
+$(ROBUST_BIN): $(ROBUST_SRCS) tests/robust.h $(ENGINE_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(ROBUST_SRCS) $(ENGINE_LIBS) -lpthread
+
+tests: $(ROBUST_BIN)
+
+check-robust: $(ROBUST_BIN)
+	$(Q)fail=0; \
+	for who in root nobody; do \
+		echo "== $(ROBUST_BIN) as $$who (pid_max 8000)"; \
+		$(NS_RUN) sh tests/engine_ns.sh 8000 $$who $(ROBUST_BIN) || fail=1; \
+	done; \
+	for max in 5 2 1; do for who in root nobody; do \
+		$(NS_RUN) sh tests/robust_pids.sh $$max $$who $(ROBUST_BIN) || fail=1; \
+	done; done; \
+	if [ $$fail = 0 ]; then echo "check-robust: passed"; else echo "check-robust: FAILED" >&2; exit 1; fi
+
+CHECKS += check-robust
+.PHONY: check-robust
