@@ -1,9 +1,11 @@
 # tests/robust.mk - check-robust: issue 12's regression tests (locks anyone can take, stopped
 # helpers, slow burners, limits on tasks, SIGCHLD and atfork in the candidate).
 #
-# check-robust  tests/robust*.c as root and as uid 65534 (pid_max lowered to
-#               8000 first), then the pids cgroup test at pids.max 5, 2 and 1
-#               (tests/robust_pids.sh; skips where no pids cgroup can be made)
+# check-robust  tests/robust*.c and tests/robust_hooks.c (issue 11 fault 1,
+#               pc_pool_start wrapped) as root and as uid 65534 (pid_max
+#               lowered to 8000 first), then the pids cgroup test at pids.max
+#               5, 2 and 1 (tests/robust_pids.sh; skips where no pids cgroup
+#               can be made)
 
 ROBUST_BIN  := $(B)/tests/robust
 ROBUST_SRCS := tests/robust.c tests/robust_lock.c tests/robust_stop.c \
@@ -14,14 +16,23 @@ $(ROBUST_BIN): $(ROBUST_SRCS) tests/robust.h $(ENGINE_HDRS) $(STLIB)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(ROBUST_SRCS) $(ENGINE_LIBS) -lpthread
 
-tests: $(ROBUST_BIN)
+# pc_pool_start wrapped: a forker takes a number just before a pool starts.
+ROBUST_HOOKS := $(B)/tests/robust_hooks
 
-check-robust: $(ROBUST_BIN)
+$(ROBUST_HOOKS): tests/robust_hooks.c $(ENGINE_UTIL) $(ENGINE_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--wrap=pc_pool_start -o $@ \
+		tests/robust_hooks.c $(ENGINE_UTIL) $(ENGINE_LIBS)
+
+tests: $(ROBUST_BIN) $(ROBUST_HOOKS)
+
+check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS)
 	$(Q)fail=0; \
-	for who in root nobody; do \
-		echo "== $(ROBUST_BIN) as $$who (pid_max 8000)"; \
-		$(NS_RUN) sh tests/engine_ns.sh 8000 $$who $(ROBUST_BIN) || fail=1; \
-	done; \
+	for p in $(ROBUST_BIN) $(ROBUST_HOOKS); do for who in root nobody; do \
+		echo "== $$p as $$who (pid_max 8000)"; \
+		$(NS_RUN) sh tests/engine_ns.sh 8000 $$who $$p || fail=1; \
+	done; done; \
 	for max in 5 2 1; do for who in root nobody; do \
 		$(NS_RUN) sh tests/robust_pids.sh $$max $$who $(ROBUST_BIN) || fail=1; \
 	done; done; \
