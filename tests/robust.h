@@ -45,7 +45,8 @@ HYG_DECL(sigchld_merged_kept);
 HYG_DECL(sigchld_thread_requeue);
 HYG_DECL(atfork_not_run);
 
-/* robust_limits.c (items 8, 11) */
+/* robust_limits.c (items 8, 11); the RLIMIT_NPROC test runs under this uid. */
+#define ROBUST_NPROC_UID 64321
 HYG_DECL(nproc_one_ghost_room);
 HYG_DECL(pids_cgroup_limit);
 HYG_DECL(estimate_unusable_strategy);

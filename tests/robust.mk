@@ -5,9 +5,11 @@
 #               pc_pool_start wrapped) as root and as uid 65534 (pid_max
 #               lowered to 8000 first), then the pids cgroup test at pids.max
 #               5, 2 and 1 (tests/robust_pids.sh; skips where no pids cgroup
-#               can be made)
+#               can be made), and the RLIMIT_NPROC test alone under a uid of
+#               its own (other processes of uid 65534 would share the limit)
 
 ROBUST_BIN  := $(B)/tests/robust
+ROBUST_NPROC_UID := $(shell sed -n 's/^\#define ROBUST_NPROC_UID //p' tests/robust.h)
 ROBUST_SRCS := tests/robust.c tests/robust_lock.c tests/robust_stop.c \
 	tests/robust_fork.c tests/robust_limits.c $(ENGINE_UTIL)
 
@@ -33,6 +35,9 @@ check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS)
 		echo "== $$p as $$who (pid_max 8000)"; \
 		$(NS_RUN) sh tests/engine_ns.sh 8000 $$who $$p || fail=1; \
 	done; done; \
+	echo "== $(ROBUST_BIN): RLIMIT_NPROC test as uid $(ROBUST_NPROC_UID) (no other task has it)"; \
+	ROBUST_NPROC=1 PIDCYCLE_TEST_FILTER=nproc_one_ghost_room \
+		$(NS_RUN) sh tests/engine_ns.sh 8000 uid=$(ROBUST_NPROC_UID) $(ROBUST_BIN) || fail=1; \
 	for max in 5 2 1; do for who in root nobody; do \
 		$(NS_RUN) sh tests/robust_pids.sh $$max $$who $(ROBUST_BIN) || fail=1; \
 	done; done; \
