@@ -27,9 +27,23 @@ $(ROBUST_HOOKS): tests/robust_hooks.c $(ENGINE_UTIL) $(ENGINE_HDRS) $(STLIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--wrap=pc_pool_start -o $@ \
 		tests/robust_hooks.c $(ENGINE_UTIL) $(ENGINE_LIBS)
 
-tests: $(ROBUST_BIN) $(ROBUST_HOOKS)
+# SIGKILL callers at random moments (item 2); plain libc + the library.
+KILL_STORM := $(B)/tests/kill_storm
+KILLS ?= 100
 
-check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS)
+$(KILL_STORM): tests/kill_storm.c $(STLIB) include/pidcycle.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/kill_storm.c $(STLIB) $(LDLIBS_URCU)
+
+tests: $(ROBUST_BIN) $(ROBUST_HOOKS) $(KILL_STORM)
+
+# Not in `make check`: KILLS kills for each of 1, 2, 64 and 1024 workers,
+# a library caller and the CLI, as uid 65534 (a few minutes).
+kill-storm: $(KILL_STORM) $(CLI)
+	$(Q)$(SAN_NOLEAK) sh tests/kill_storm.sh $(KILL_STORM) $(CLI) $(KILLS)
+
+check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(KILL_STORM) $(CLI)
 	$(Q)fail=0; \
 	for p in $(ROBUST_BIN) $(ROBUST_HOOKS); do for who in root nobody; do \
 		echo "== $$p as $$who (pid_max 8000)"; \
@@ -41,7 +55,8 @@ check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS)
 	for max in 5 2 1; do for who in root nobody; do \
 		$(NS_RUN) sh tests/robust_pids.sh $$max $$who $(ROBUST_BIN) || fail=1; \
 	done; done; \
+	$(SAN_NOLEAK) sh tests/kill_storm.sh $(KILL_STORM) $(CLI) 4 || fail=1; \
 	if [ $$fail = 0 ]; then echo "check-robust: passed"; else echo "check-robust: FAILED" >&2; exit 1; fi
 
 CHECKS += check-robust
-.PHONY: check-robust
+.PHONY: check-robust kill-storm
