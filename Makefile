@@ -32,7 +32,7 @@ else
 Q := @
 endif
 
-LIB_NAMES := sys opts probe cursor predictor burners engine candidate sigchld fastpath api
+LIB_NAMES := sys opts probe cursor procns predictor burners engine candidate sigchld fastpath api
 LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
 SONAME    := libpidcycle.so.$(SOVERSION)
 SHLIB     := $(B)/libpidcycle.so.$(VERSION)

@@ -100,6 +100,23 @@ PC_HIDDEN pid_t pc_pid_max(void);
 /* Parse a decimal pid from s (surrounding spaces/newline allowed). */
 PC_HIDDEN int pc_parse_pid(const char *s, pid_t *out);
 
+/* ---- /proc and our PID namespace (procns.c) ----------------------------- */
+
+/*
+ * Which namespace /proc shows: 0 ours; k > 0 an ancestor's, k levels up (our
+ * numbers are the (k+1)-th of its NSpid, NSpgid and NSsid lines); -1 one
+ * that does not show us at all. Without --mount-proc, `unshare --pid --fork`
+ * leaves the parent's /proc: a number alive only there is free here.
+ */
+PC_HIDDEN int pc_proc_level(void);
+/* A task's numbers in our namespace, 0 where it has none there. */
+struct pc_proc_ids {
+	pid_t pid, pgid, sid;
+};
+typedef void (*pc_proc_task_fn)(void *arg, const struct pc_proc_ids *ids);
+/* Every task (thread) /proc shows that has a number at `level`. */
+PC_HIDDEN void pc_proc_each_task(int level, pc_proc_task_fn fn, void *arg);
+
 /* ---- predictor (predictor.c): distance across the wrap ------------------ */
 
 /* A sorted snapshot of the numbers in use (PIDs, TIDs, pgids, sids). */

@@ -120,23 +120,64 @@ static struct pc_inuse *vec_to_set(struct vec *a)
 	return u;
 }
 
-struct pc_inuse *pc_inuse_scan(void)
+/* Does `pid` (or, negative, a process group) exist in our namespace? */
+static bool killable(pid_t pid)
 {
-	struct vec a = { 0 };
-	struct pc_inuse *u;
-	struct dirent *e;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/*
+ * Through an ancestor's /proc: a number at our depth may be a sibling
+ * namespace's, so keep only what kill() finds here. A task found so brings
+ * its session id too (a session outlives its leader, kill() cannot see it).
+ */
+static void push_ids(void *arg, const struct pc_proc_ids *ids)
+{
+	struct vec *a = arg;
 	int saved = errno;
+
+	if (killable(ids->pid)) {
+		vec_push(a, ids->pid);
+		if (ids->sid > 0)
+			vec_push(a, ids->sid);
+	}
+	if (ids->pgid > 1 && killable(-ids->pgid))
+		vec_push(a, ids->pgid);
+	errno = saved;
+}
+
+/* The scan of /proc when it is our namespace's: what it lists is ours. */
+static void scan_own(struct vec *a)
+{
+	struct dirent *e;
 	DIR *d = opendir("/proc");
 
 	if (d) {
 		while ((e = readdir(d))) {
 			if (!is_number(e->d_name))
 				continue;
-			push_tasks(&a, e->d_name);
-			push_groups(&a, e->d_name);
+			push_tasks(a, e->d_name);
+			push_groups(a, e->d_name);
 		}
 		closedir(d);
 	}
+}
+
+/*
+ * /proc of an ancestor namespace: translated through the NSpid lines. A /proc
+ * that does not show us tells nothing: the set stays empty and the checks
+ * number by number (kill) are all there is.
+ */
+struct pc_inuse *pc_inuse_scan(void)
+{
+	struct vec a = { 0 };
+	struct pc_inuse *u;
+	int saved = errno, level = pc_proc_level();
+
+	if (level == 0)
+		scan_own(&a);
+	else if (level > 0)
+		pc_proc_each_task(level, push_ids, &a);
 	u = vec_to_set(&a);
 	free(a.v);
 	errno = saved;
@@ -166,8 +207,23 @@ uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi)
 	return lower_bound(u, hi + 1) - lower_bound(u, lo);
 }
 
+struct find_sid {
+	pid_t sid;
+	bool held;
+};
+
+static void match_sid(void *arg, const struct pc_proc_ids *ids)
+{
+	struct find_sid *f = arg;
+	int saved = errno;
+
+	if (!f->held && ids->sid == f->sid && killable(ids->pid))
+		f->held = true;
+	errno = saved;
+}
+
 /* Is some process's session id `sid`? Only a scan of /proc/N/stat tells. */
-static bool session_held(pid_t sid)
+static bool session_held_own(pid_t sid)
 {
 	struct dirent *e;
 	bool held = false;
@@ -185,29 +241,40 @@ static bool session_held(pid_t sid)
 	return held;
 }
 
-/* The quick checks: a task with that PID/TID, or a process group. */
-static bool task_or_group(pid_t pid)
+/* The same through an ancestor's /proc, translated; nothing if /proc is foreign. */
+static bool session_held(pid_t sid, int level)
+{
+	struct find_sid f = { sid, false };
+
+	if (level == 0)
+		return session_held_own(sid);
+	if (level > 0)
+		pc_proc_each_task(level, match_sid, &f);
+	return f.held;
+}
+
+/*
+ * The quick checks: a task with that PID/TID, or a process group. kill() is
+ * right in our namespace whatever /proc shows: kill(N, 0) finds a process
+ * that /proc hides (hidepid=2: EPERM) and a thread by its TID, kill(-N, 0) a
+ * leaderless group. /proc/N, when /proc is ours, resolves any TID too.
+ */
+static bool task_or_group(pid_t pid, int level)
 {
 	char path[32];
 
-	/*
-	 * /proc/N resolves any TID we may see; kill(N, 0) finds a process that
-	 * /proc hides (hidepid=2: EPERM); kill(-N, 0) a leaderless group.
-	 */
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (access(path, F_OK) == 0)
+	if (level == 0 && access(path, F_OK) == 0)
 		return true;
-	if (kill(pid, 0) == 0 || errno == EPERM)
-		return true;
-	return kill(-pid, 0) == 0 || errno == EPERM;
+	return killable(pid) || (pid > 1 && killable(-pid));
 }
 
 bool pc_pid_in_use(pid_t pid)
 {
-	int saved = errno;
+	int saved = errno, level = pc_proc_level();
 	/* A session outlives its leader while members live, with no task or
 	 * group of that number left: the kernel still skips it. */
-	bool used = task_or_group(pid) || session_held(pid);
+	bool used = task_or_group(pid, level) || session_held(pid, level);
 
 	errno = saved;
 	return used;
@@ -216,12 +283,12 @@ bool pc_pid_in_use(pid_t pid)
 struct pc_inuse *pc_inuse_window(pid_t lo, pid_t hi)
 {
 	struct pc_inuse *u = pc_inuse_scan(), *w;
-	int saved = errno;
+	int saved = errno, level = pc_proc_level();
 	size_t n = 0;
 
 	w = u ? malloc(sizeof(*w) + (hi - lo + 1) * sizeof(pid_t)) : NULL;
 	for (pid_t p = lo; w && p <= hi; p++)
-		if (pc_inuse_count(u, p, p) || task_or_group(p))
+		if (pc_inuse_count(u, p, p) || task_or_group(p, level))
 			w->v[n++] = p;	/* ascending: still a sorted set */
 	if (w)
 		w->n = n;

@@ -6,7 +6,10 @@
 #               lowered to 8000 first), then the pids cgroup test at pids.max
 #               5, 2 and 1 (tests/robust_pids.sh; skips where no pids cgroup
 #               can be made), and the RLIMIT_NPROC test alone under a uid of
-#               its own (other processes of uid 65534 would share the limit)
+#               its own (other processes of uid 65534 would share the limit),
+#               tests/robust_procns.c in a nested namespace that sees its
+#               parent's /proc (tests/robust_procns.sh), and 4 kills of the
+#               kill storm (tests/kill_storm.sh; `make kill-storm` does 100)
 
 ROBUST_BIN  := $(B)/tests/robust
 ROBUST_NPROC_UID := $(shell sed -n 's/^\#define ROBUST_NPROC_UID //p' tests/robust.h)
@@ -27,6 +30,14 @@ $(ROBUST_HOOKS): tests/robust_hooks.c $(ENGINE_UTIL) $(ENGINE_HDRS) $(STLIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--wrap=pc_pool_start -o $@ \
 		tests/robust_hooks.c $(ENGINE_UTIL) $(ENGINE_LIBS)
 
+# A nested namespace whose /proc is its parent's (item 10).
+ROBUST_PROCNS := $(B)/tests/robust_procns
+
+$(ROBUST_PROCNS): tests/robust_procns.c $(ENGINE_UTIL) $(ENGINE_HDRS) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/robust_procns.c $(ENGINE_UTIL) $(ENGINE_LIBS)
+
 # SIGKILL callers at random moments (item 2); plain libc + the library.
 KILL_STORM := $(B)/tests/kill_storm
 KILLS ?= 100
@@ -36,14 +47,14 @@ $(KILL_STORM): tests/kill_storm.c $(STLIB) include/pidcycle.h
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/kill_storm.c $(STLIB) $(LDLIBS_URCU)
 
-tests: $(ROBUST_BIN) $(ROBUST_HOOKS) $(KILL_STORM)
+tests: $(ROBUST_BIN) $(ROBUST_HOOKS) $(ROBUST_PROCNS) $(KILL_STORM)
 
 # Not in `make check`: KILLS kills for each of 1, 2, 64 and 1024 workers,
 # a library caller and the CLI, as uid 65534 (a few minutes).
 kill-storm: $(KILL_STORM) $(CLI)
 	$(Q)$(SAN_NOLEAK) sh tests/kill_storm.sh $(KILL_STORM) $(CLI) $(KILLS)
 
-check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(KILL_STORM) $(CLI)
+check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(ROBUST_PROCNS) $(KILL_STORM) $(CLI)
 	$(Q)fail=0; \
 	for p in $(ROBUST_BIN) $(ROBUST_HOOKS); do for who in root nobody; do \
 		echo "== $$p as $$who (pid_max 8000)"; \
@@ -55,6 +66,9 @@ check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(KILL_STORM) $(CLI)
 	for max in 5 2 1; do for who in root nobody; do \
 		$(NS_RUN) sh tests/robust_pids.sh $$max $$who $(ROBUST_BIN) || fail=1; \
 	done; done; \
+	for who in root nobody; do \
+		$(NS_RUN) sh tests/robust_procns.sh $$who $(ROBUST_PROCNS) || fail=1; \
+	done; \
 	$(SAN_NOLEAK) sh tests/kill_storm.sh $(KILL_STORM) $(CLI) 4 || fail=1; \
 	if [ $$fail = 0 ]; then echo "check-robust: passed"; else echo "check-robust: FAILED" >&2; exit 1; fi
 
