@@ -76,10 +76,10 @@ struct pidcycle_info {
 	pid_t pid_max;			/* this namespace's limit */
 	pid_t last_pid;			/* last PID handed out here */
 	pid_t wrap_floor;		/* 300 once the cursor passed it, else 1 */
-	bool clone3;			/* clone3() is not blocked */
+	bool clone3;			/* clone3() is usable (no filter refuses it) */
 	bool set_tid;			/* clone3(set_tid) is allowed */
 	bool ns_last_pid_readable;	/* else /proc/loadavg is the cursor */
-	bool ns_last_pid_writable;	/* write to ns_last_pid is allowed */
+	bool ns_last_pid_writable;	/* write to ns_last_pid is allowed (probed) */
 	bool ghost;			/* failing clones consume PIDs here */
 	unsigned int strategies;	/* bit (1u << s) per usable strategy */
 	enum pidcycle_strategy auto_strategy;	/* what AUTO picks for a long hop */
@@ -119,17 +119,20 @@ PIDCYCLE_API int pidcycle_set_next(pid_t pid, const struct pidcycle_opts *opts);
 /*
  * The embedding contract (JVM launchers, CRIU, batch jobs). The calls below
  * leave nothing in the calling process: the helpers that consume PIDs are
- * short-lived processes with their own fd table and limits, stopped and
- * reaped before the call returns, and they never signal the caller. No
+ * short-lived processes with their own fd table (they hold none of the
+ * caller's fds) and limits, stopped and reaped before the call returns, dead
+ * with the caller if it is killed, and they never signal the caller. No
  * thread, signal handler, fd or changed rlimit remains and the signal mask is
- * restored; the lasting effects are the child and a moved PID cursor. Call
- * them while the process is single-threaded (before a JVM starts): the child
- * is then an ordinary forked copy. In a multi-threaded caller the rules of
- * fork() apply: the child has only the calling thread and may use only
+ * restored; the lasting effects are the child and a moved PID cursor. The
+ * child comes from _Fork() (or clone3() with PIDCYCLE_SETTID): no
+ * pthread_atfork() handler runs, in the caller or in any child. Call them
+ * while the process is single-threaded (before a JVM starts): the child is
+ * then an ordinary forked copy. In a multi-threaded caller the rules of
+ * _Fork() apply: the child has only the calling thread and may use only
  * async-signal-safe functions until it execs; and a rejected candidate's
  * SIGCHLD, which the library takes back, may reach another thread that does
- * not block SIGCHLD. With PIDCYCLE_SETTID the child comes from clone3()
- * directly: pthread_atfork() handlers do not run in it.
+ * not block SIGCHLD. -EAGAIN is a lost race only; a limit on tasks
+ * (RLIMIT_NPROC, pids.max) is -ENOSPC.
  */
 
 /*
