@@ -8,7 +8,9 @@
 #               can be made), and the RLIMIT_NPROC test alone under a uid of
 #               its own (other processes of uid 65534 would share the limit),
 #               tests/robust_procns.c in a nested namespace that sees its
-#               parent's /proc (tests/robust_procns.sh), and 4 kills of the
+#               parent's /proc (tests/robust_procns.sh), the CLI under clone3
+#               EPERM, with a user who cannot use settid and with the lock
+#               held (tests/robust_cli.sh, root and uid 65534), and 4 kills of the
 #               kill storm (tests/kill_storm.sh; `make kill-storm` does 100)
 
 ROBUST_BIN  := $(B)/tests/robust
@@ -74,7 +76,7 @@ tests: $(ROBUST_BIN) $(ROBUST_HOOKS) $(ROBUST_PROCNS) $(KILL_STORM) $(HOST_COST)
 kill-storm: $(KILL_STORM) $(CLI)
 	$(Q)$(SAN_NOLEAK) sh tests/kill_storm.sh $(KILL_STORM) $(CLI) $(KILLS)
 
-check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(ROBUST_PROCNS) $(KILL_STORM) $(CLI)
+check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(ROBUST_PROCNS) $(KILL_STORM) $(CLI) $(REL_NOCLONE3)
 	$(Q)fail=0; \
 	for p in $(ROBUST_BIN) $(ROBUST_HOOKS); do for who in root nobody; do \
 		echo "== $$p as $$who (pid_max 8000)"; \
@@ -89,6 +91,8 @@ check-robust: $(ROBUST_BIN) $(ROBUST_HOOKS) $(ROBUST_PROCNS) $(KILL_STORM) $(CLI
 	for who in root nobody; do \
 		$(SAN_NOLEAK) $(NS_RUN) sh tests/robust_procns.sh $$who $(ROBUST_PROCNS) || fail=1; \
 	done; \
+	$(SAN_NOLEAK) $(NS_RUN) sh tests/robust_cli.sh $(CLI) $(REL_NOCLONE3) || fail=1; \
+	$(SAN_NOLEAK) $(NS_RUN) $(AS_NOBODY) sh tests/robust_cli.sh $(CLI) $(REL_NOCLONE3) || fail=1; \
 	$(SAN_NOLEAK) sh tests/kill_storm.sh $(KILL_STORM) $(CLI) 4 || fail=1; \
 	if [ $$fail = 0 ]; then echo "check-robust: passed"; else echo "check-robust: FAILED" >&2; exit 1; fi
 
