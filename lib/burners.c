@@ -514,9 +514,12 @@ static int start_workers(struct pc_pool *p, unsigned int threads)
 int pc_pool_start(struct pc_pool **out, enum pidcycle_strategy s,
 		  unsigned int threads)
 {
-	struct pc_pool *p = calloc(1, sizeof(*p) + threads * sizeof(p->w[0]));
+	struct pc_pool *p;
 	int err;
 
+	if (!threads)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p) + threads * sizeof(p->w[0]));
 	if (!p)
 		return -ENOMEM;
 	p->s = s;

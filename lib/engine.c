@@ -234,6 +234,8 @@ static int burn(struct pc_run *r, uint64_t n, uint64_t hop, uint64_t *done)
 	int err = 0;
 
 	*done = 0;
+	if (!n)
+		return 0;
 	if (!r->pool) {
 		err = start_pool(r, n, hop);
 		if (err)
