@@ -1,5 +1,5 @@
 # Makefile - builds libpidcycle, the preload shim, the CLI, tests and examples into build/.
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 SOVERSION := 0
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
@@ -32,7 +32,7 @@ else
 Q := @
 endif
 
-LIB_NAMES := sys opts probe cursor predictor burners engine candidate fastpath api
+LIB_NAMES := sys opts probe cursor predictor burners engine candidate fastpath api holder plan
 LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
 SONAME    := libpidcycle.so.$(SOVERSION)
 SHLIB     := $(B)/libpidcycle.so.$(VERSION)
