@@ -204,9 +204,14 @@ struct pidcycle_target {
 	double eta_sec;			/* burn / rate */
 };
 
-/* The totals of a plan (filled in by pidcycle_plan()). */
+/* pidcycle_plan.flags: plan as if the caller had exited first (a planning
+ * tool, a scheduler's prolog): its own PID and TIDs count as free. */
+#define PIDCYCLE_PLAN_CALLER_GONE 1u
+
+/* The totals of a plan (filled in by pidcycle_plan(); flags is read). */
 struct pidcycle_plan {
 	size_t sz;			/* sizeof(struct pidcycle_plan) */
+	unsigned int flags;		/* in: PIDCYCLE_PLAN_* */
 	pid_t last_pid;			/* cursor when measured */
 	pid_t pid_max;
 	size_t failed;			/* targets that cannot be had */
@@ -224,7 +229,8 @@ struct pidcycle_plan {
  * What asking for targets[0..n-1] with pidcycle_fork_at() one after the
  * other, in that order, would take: each target's state, the free numbers to
  * burn from the previous one, and the totals. Each target the plan can have
- * is counted as in use for the later ones. Every element's sz must be the
+ * is counted as in use for the later ones; so is the caller, unless
+ * plan->flags has PIDCYCLE_PLAN_CALLER_GONE. Every element's sz must be the
  * same. Allocates no PID. 0 (also when targets fail) or -errno.
  */
 PIDCYCLE_API int pidcycle_plan(struct pidcycle_target *targets, size_t n,

@@ -159,6 +159,24 @@ static bool find_member(pid_t n, struct pidcycle_holder *h)
 	return true;
 }
 
+bool pc_group_of_others(pid_t n, pid_t self)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool held = false;
+
+	while (d && !held && (e = readdir(d))) {
+		pid_t pgrp, sid;
+
+		if (all_digits(e->d_name) && atoi(e->d_name) != self &&
+		    read_groups(e->d_name, &pgrp, &sid) == 0)
+			held = pgrp == n || sid == n;
+	}
+	if (d)
+		closedir(d);
+	return held;
+}
+
 bool pc_number_seen(pid_t n)
 {
 	char path[32];

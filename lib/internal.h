@@ -255,5 +255,7 @@ PC_HIDDEN int pc_holder_find(pid_t n, struct pidcycle_holder *h);
  * /proc hides), or a process group. A session alone needs a scan.
  */
 PC_HIDDEN bool pc_number_seen(pid_t n);
+/* Is n the process group or session of a process other than self? */
+PC_HIDDEN bool pc_group_of_others(pid_t n, pid_t self);
 
 #endif /* PIDCYCLE_INTERNAL_H */

@@ -1,7 +1,9 @@
 /* plan.c - what a list of exact-PID requests would take, in order, before any is made. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -12,6 +14,8 @@
 struct walk {
 	struct pc_geom g;		/* the cursor as the requests leave it */
 	struct pc_inuse *now;		/* in use when the plan started */
+	pid_t *mine;			/* the caller's, if it will be gone: free */
+	size_t nmine;
 	pid_t *taken;			/* targets placed so far, sorted */
 	size_t ntaken;
 	enum pidcycle_strategy s;
@@ -32,6 +36,71 @@ static size_t lower(const pid_t *v, size_t n, pid_t x)
 			hi = mid;
 	}
 	return lo;
+}
+
+static bool has(const pid_t *v, size_t n, pid_t x)
+{
+	size_t i = lower(v, n, x);
+
+	return i < n && v[i] == x;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * PIDCYCLE_PLAN_CALLER_GONE: our PID and TIDs, sorted, unless another
+ * process keeps one as its process group or session (then it stays held).
+ */
+static int caller_numbers(struct walk *w)
+{
+	pid_t self = getpid();
+	size_t cap = 16;
+	struct dirent *e;
+	DIR *d;
+
+	w->mine = malloc(cap * sizeof(pid_t));
+	if (!w->mine)
+		return -ENOMEM;
+	w->mine[w->nmine++] = self;
+	d = opendir("/proc/self/task");
+	while (d && (e = readdir(d))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+
+		if (tid <= 0 || tid == self)
+			continue;
+		if (w->nmine == cap) {
+			pid_t *v = realloc(w->mine, (cap *= 2) * sizeof(pid_t));
+
+			if (!v) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			w->mine = v;
+		}
+		w->mine[w->nmine++] = tid;
+	}
+	if (d)
+		closedir(d);
+	if (pc_group_of_others(self, self))
+		w->mine[0] = w->mine[--w->nmine];
+	qsort(w->mine, w->nmine, sizeof(pid_t), cmp_pid);
+	return 0;
+}
+
+/* Take the caller's own numbers out of the snapshot (both sets are sorted). */
+static void forget_mine(struct walk *w)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->now->n; i++)
+		if (!has(w->mine, w->nmine, w->now->v[i]))
+			w->now->v[k++] = w->now->v[i];
+	w->now->n = k;
 }
 
 /* Numbers of [lo, hi] in use: there now, or taken by an earlier target. */
@@ -112,7 +181,7 @@ static void plan_one(struct walk *w, struct pidcycle_target *t, size_t *order,
 	}
 	t->same_as = taken_by(w, order, t->pid);
 	if (t->same_as || pc_inuse_count(w->now, t->pid, t->pid) ||
-	    pc_number_seen(t->pid)) {
+	    (!has(w->mine, w->nmine, t->pid) && pc_number_seen(t->pid))) {
 		t->err = -EEXIST;
 		return;
 	}
@@ -147,12 +216,20 @@ static int strategy_for(const struct pc_opts *o, enum pidcycle_strategy *s)
 	return 0;
 }
 
+/* plan->flags, if the caller's struct has it. */
+static unsigned int flags_of(const struct pidcycle_plan *plan)
+{
+	return plan->sz >= offsetof(struct pidcycle_plan, flags) + sizeof(plan->flags) ?
+	       plan->flags : 0;
+}
+
 static int check_args(struct pidcycle_target *targets, size_t n,
 		      const struct pidcycle_plan *plan)
 {
 	size_t sz;
 
-	if (!plan || plan->sz < sizeof(size_t) || (n && !targets))
+	if (!plan || plan->sz < sizeof(size_t) || (n && !targets) ||
+	    (flags_of(plan) & ~PIDCYCLE_PLAN_CALLER_GONE))
 		return -EINVAL;
 	sz = n ? targets->sz : TARGET_MIN_SZ;
 	if (sz < TARGET_MIN_SZ || n > SIZE_MAX / sz)
@@ -164,7 +241,7 @@ static int check_args(struct pidcycle_target *targets, size_t n,
 }
 
 static int walk_start(struct walk *w, const struct pc_opts *o, size_t n,
-		      size_t **order)
+		      unsigned int flags, size_t **order)
 {
 	struct pc_cursor cur;
 	int err;
@@ -172,6 +249,8 @@ static int walk_start(struct walk *w, const struct pc_opts *o, size_t n,
 	memset(w, 0, sizeof(*w));
 	w->o = o;
 	err = strategy_for(o, &w->s);
+	if (!err && (flags & PIDCYCLE_PLAN_CALLER_GONE))
+		err = caller_numbers(w);
 	if (!err)
 		err = pc_cursor_open(&cur, false);
 	if (err)
@@ -186,13 +265,17 @@ static int walk_start(struct walk *w, const struct pc_opts *o, size_t n,
 	w->now = pc_inuse_scan();
 	w->taken = malloc((n ? n : 1) * sizeof(pid_t));
 	*order = malloc((n ? n : 1) * sizeof(size_t));
-	return w->now && w->taken && *order ? 0 : -ENOMEM;
+	if (!w->now || !w->taken || !*order)
+		return -ENOMEM;
+	forget_mine(w);
+	return 0;
 }
 
 static void walk_end(struct walk *w, size_t *order)
 {
 	free(w->now);
 	free(w->taken);
+	free(w->mine);
 	free(order);
 }
 
@@ -223,8 +306,10 @@ int pidcycle_plan(struct pidcycle_target *targets, size_t n,
 	err = check_args(targets, n, plan);
 	if (!err)
 		err = pc_opts_load(opts, &o);
-	if (!err)
-		err = walk_start(&w, &o, n, &order);
+	if (!err) {
+		out.flags = flags_of(plan);
+		err = walk_start(&w, &o, n, out.flags, &order);
+	}
 	if (err) {
 		walk_end(&w, order);
 		return err;

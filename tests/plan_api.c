@@ -324,6 +324,59 @@ HYG_TEST(plan_budget)
 	}
 }
 
+/*
+ * In a child, so that its PID lies on a hop: with PIDCYCLE_PLAN_CALLER_GONE
+ * the caller's own PID is free (as a target, and on the way round the wrap),
+ * without it in use. Exit codes: 0 all as expected, 1..5 which check failed.
+ */
+static int caller_gone_child(void)
+{
+	pid_t self = getpid(), behind;
+	struct pidcycle_target t[2] = { { .sz = sizeof(t[0]), .pid = self },
+					{ .sz = sizeof(t[0]) } };
+	struct pidcycle_plan kept = { .sz = sizeof(kept) };
+	struct pidcycle_plan gone = { .sz = sizeof(gone), .flags = PIDCYCLE_PLAN_CALLER_GONE };
+	PIDCYCLE_OPTS(o, .strategy = ns_fast_burner());
+	uint64_t burn_kept;
+
+	/* Move on, so that a target just above us is behind the cursor. */
+	if (pidcycle_burn(100, &o, NULL))
+		return 1;
+	for (behind = self + 20; behind < self + 90 && !ns_pid_free(behind); behind++)
+		;
+	t[1].pid = behind;
+	if (pidcycle_plan(t, 2, &o, &kept) || t[0].err != -EEXIST || !t[1].wraps)
+		return 2;
+	burn_kept = t[1].burn;
+	if (pidcycle_plan(t, 2, &o, &gone) || t[0].err != 0)
+		return 3;
+	if (gone.flags != PIDCYCLE_PLAN_CALLER_GONE)
+		return 4;
+	/* t[0] (our number, planned first) is taken again by then: the same
+	 * count. With only t[1] the hop round the wrap passes our number. */
+	if (pidcycle_plan(&t[1], 1, &o, &gone) || t[1].burn != burn_kept + 1)
+		return 5;
+	return 0;
+}
+
+HYG_TEST(plan_caller_gone)
+{
+	struct pidcycle_plan p = { .sz = sizeof(p), .flags = 2 };
+	pid_t c;
+	int st;
+
+	settle_cursor();
+	assert_int_equal(pidcycle_plan(NULL, 0, NULL, &p), -EINVAL);	/* unknown flag */
+	c = fork();
+	if (c == 0)
+		_exit(caller_gone_child());
+	assert_true(c > 0);
+	hyg_own(c);
+	st = ns_reap(c);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("caller_gone_child: status 0x%x (exit N: check N failed)", st);
+}
+
 /* Bad arguments, and callers built against other sizes of the structs. */
 HYG_TEST(plan_args)
 {
@@ -396,7 +449,8 @@ static int run_all(const char *unused)
 	const struct CMUnitTest tests[] = {
 		T(holder_kinds), T(holder_args),
 		T(plan_states), T(plan_matches_burn), T(plan_privileged),
-		T(plan_budget), T(plan_args), T(plan_strategy_refused),
+		T(plan_budget), T(plan_caller_gone), T(plan_args),
+		T(plan_strategy_refused),
 	};
 
 	(void)unused;
