@@ -150,11 +150,12 @@ static void print_text(const struct plan *p)
 
 		printf("%5zu  %-4s  %-10lu  %-11s  ", i + 1, kind_name(r->kind),
 		       (unsigned long)r->id, state_name(t->err));
+		/* The last column pads only if a reason follows it. */
 		if (counts)
-			printf("%10llu  %-4s", (unsigned long long)t->burn,
-			       t->wraps ? "yes" : "no");
+			printf("%10llu  %-*s", (unsigned long long)t->burn,
+			       r->why[0] ? 4 : 0, t->wraps ? "yes" : "no");
 		else
-			printf("%10s  %-4s", "-", "-");
+			printf("%10s  %-*s", "-", r->why[0] ? 4 : 0, "-");
 		printf("%s%s\n", r->why[0] ? "  " : "", r->why);
 	}
 	printf("plan: %zu number%s, %zu can be had; %llu to burn, %u lap%s; %s",
