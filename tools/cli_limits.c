@@ -283,8 +283,9 @@ static void nproc(struct best *b, const struct cli_limit_env *env)
 	if (env->nproc.rlim_cur == RLIM_INFINITY || nproc_exempt(env))
 		return;
 	cur = user_tasks(env->proc, env->uid);
-	snprintf(what, sizeof(what), "RLIMIT_NPROC %llu, uid %u has %lld tasks here",
-		 (unsigned long long)env->nproc.rlim_cur, (unsigned int)env->uid, cur);
+	snprintf(what, sizeof(what), "RLIMIT_NPROC %llu, uid %u has %lld task%s here",
+		 (unsigned long long)env->nproc.rlim_cur, (unsigned int)env->uid, cur,
+		 cur == 1 ? "" : "s");
 	consider(b, (long long)env->nproc.rlim_cur, cur, what);
 }
 
