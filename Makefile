@@ -1,5 +1,5 @@
 # Makefile - builds libpidcycle, the preload shim, the CLI, tests and examples into build/.
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 SOVERSION := 0
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
@@ -32,7 +32,8 @@ else
 Q := @
 endif
 
-LIB_NAMES := sys opts probe cursor procns predictor burners engine candidate sigchld fastpath api
+LIB_NAMES := sys opts probe cursor procns predictor burners engine candidate sigchld fastpath api \
+	     holder plan
 LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
 SONAME    := libpidcycle.so.$(SOVERSION)
 SHLIB     := $(B)/libpidcycle.so.$(VERSION)
@@ -69,12 +70,29 @@ $(B)/pc.vars: FORCE
 $(PCFILE): pidcycle.pc.in $(B)/pc.vars
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c tools/cli_signal.c
+CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c \
+	tools/cli_signal.c tools/cli_json.c tools/cli_limits.c tools/cli_fds.c tools/cli_plan.c \
+	tools/criu_image.c
 CLI_HDRS := $(CLI_SRCS:.c=.h)
 
-$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(STLIB) include/pidcycle.h
+# The CRIU image reader parses pstree.img with protobuf-c, from our own
+# tools/criu_pstree.proto (the fields we read); the code is generated into build/.
+GEN_DIR   := $(B)/gen
+PSTREE_PB := $(GEN_DIR)/criu_pstree.pb-c.c
+PSTREE_PBH := $(GEN_DIR)/criu_pstree.pb-c.h
+LDLIBS_PB := -lprotobuf-c
+
+$(PSTREE_PB): tools/criu_pstree.proto
+	@mkdir -p $(GEN_DIR)
+	$(if $(Q),@echo "  PROTOC  $@")
+	$(Q)protoc-c --proto_path=tools --c_out=$(GEN_DIR) $<
+$(PSTREE_PBH): $(PSTREE_PB)
+
+$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(PSTREE_PB) $(PSTREE_PBH) \
+		$(STLIB) include/pidcycle.h
 	$(if $(Q),@echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_SRCS) $(STLIB) $(LDLIBS_URCU) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(GEN_DIR) $(LDFLAGS) -o $@ $(CLI_SRCS) $(PSTREE_PB) $(STLIB) \
+		$(LDLIBS_URCU) $(LDLIBS_PB) -lm
 
 # The shim is its own .so with an anonymous version script: a named node
 # would silently stop it from interposing libc's symbols.

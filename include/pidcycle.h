@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 #define PIDCYCLE_VERSION_MAJOR 0
-#define PIDCYCLE_VERSION_MINOR 1
+#define PIDCYCLE_VERSION_MINOR 2
 
 /*
  * Strategies. The first two need CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE over
@@ -154,6 +154,91 @@ PIDCYCLE_API int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 /* How far `pid` is and how long reaching it should take. 0 or -errno. */
 PIDCYCLE_API int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
 				   struct pidcycle_estimate *est);
+
+/* ---- since 0.2: who holds a number, and a plan for a list of them ---- */
+
+/* How a number is held (pidcycle_holder). */
+enum pidcycle_hold {
+	PIDCYCLE_HOLD_NONE = 0,	/* free */
+	PIDCYCLE_HOLD_PID,	/* the PID of a process (perhaps a zombie) */
+	PIDCYCLE_HOLD_TID,	/* the TID of a thread; pid is its process */
+	PIDCYCLE_HOLD_PGRP,	/* a process group whose leader is gone;
+				 * pid is a member */
+	PIDCYCLE_HOLD_SESSION,	/* a session whose leader is gone; pid is a
+				 * member */
+	PIDCYCLE_HOLD_HIDDEN,	/* in use by a task /proc does not show us */
+};
+
+/* Who holds a number (filled in by pidcycle_holder()). */
+struct pidcycle_holder {
+	size_t sz;			/* sizeof(struct pidcycle_holder) */
+	pid_t number;			/* the number asked about */
+	enum pidcycle_hold how;
+	pid_t pid;			/* the process that holds it (or a member
+					 * of the group or session); 0 if unknown */
+	bool zombie;			/* that process has exited, unreaped */
+	uid_t uid;			/* its real uid; (uid_t)-1 if unknown */
+	char comm[16];			/* its command name; "" if unknown */
+};
+
+/*
+ * Who holds `number` in the caller's PID namespace, as the kernel counts it
+ * (PID, TID, process group, session, zombie). 1 and *h filled if it is held,
+ * 0 if it is free (h->how = PIDCYCLE_HOLD_NONE), or -errno.
+ */
+PIDCYCLE_API int pidcycle_holder(pid_t number, struct pidcycle_holder *h);
+
+/* One wanted number of a plan: pid is set by the caller, the rest is filled. */
+struct pidcycle_target {
+	size_t sz;			/* sizeof(struct pidcycle_target) */
+	pid_t pid;			/* in: the wanted number */
+	int err;			/* 0: it can be had; else the -errno a
+					 * request would get: -EEXIST in use,
+					 * -ERANGE below the wrap floor, -EINVAL
+					 * out of range, -ETIMEDOUT beyond the
+					 * max_burn or timeout of opts */
+	size_t same_as;			/* -EEXIST because target same_as-1 of
+					 * this plan takes it first; else 0 */
+	enum pidcycle_strategy strategy;	/* what a request would use */
+	uint64_t burn;			/* free numbers burnt before it comes up,
+					 * from the previous target that can be had */
+	uint64_t in_use;		/* numbers skipped on the way */
+	bool wraps;			/* that hop goes round pid_max */
+	double eta_sec;			/* burn / rate */
+};
+
+/* pidcycle_plan.flags: plan as if the caller had exited first (a planning
+ * tool, a scheduler's prolog): its own PID and TIDs count as free. */
+#define PIDCYCLE_PLAN_CALLER_GONE 1u
+
+/* The totals of a plan (filled in by pidcycle_plan(); flags is read). */
+struct pidcycle_plan {
+	size_t sz;			/* sizeof(struct pidcycle_plan) */
+	unsigned int flags;		/* in: PIDCYCLE_PLAN_* */
+	pid_t last_pid;			/* cursor when measured */
+	pid_t pid_max;
+	size_t failed;			/* targets that cannot be had */
+	size_t first_failed;		/* index of the first of them, or n */
+	int err;			/* its err; 0 when none failed */
+	uint64_t burn_total;		/* sum of the targets' burn */
+	unsigned int laps;		/* hops that wrap */
+	enum pidcycle_strategy strategy;	/* what the requests would use */
+	unsigned int threads;		/* workers the rate assumes */
+	double rate;			/* expected PIDs/s; 0 if nothing burns */
+	double eta_sec;			/* burn_total / rate */
+};
+
+/*
+ * What asking for targets[0..n-1] with pidcycle_fork_at() one after the
+ * other, in that order, would take: each target's state, the free numbers to
+ * burn from the previous one, and the totals. Each target the plan can have
+ * is counted as in use for the later ones; so is the caller, unless
+ * plan->flags has PIDCYCLE_PLAN_CALLER_GONE. Every element's sz must be the
+ * same. Allocates no PID. 0 (also when targets fail) or -errno.
+ */
+PIDCYCLE_API int pidcycle_plan(struct pidcycle_target *targets, size_t n,
+			       const struct pidcycle_opts *opts,
+			       struct pidcycle_plan *plan);
 
 /* "auto", "settid", ... or NULL for an unknown value. */
 PIDCYCLE_API const char *pidcycle_strategy_name(enum pidcycle_strategy s);

@@ -306,4 +306,16 @@ PC_HIDDEN pid_t pc_settid_fork(pid_t pid);
 /* Write ns_last_pid = pid-1 under the flock convention. 0 or -errno. */
 PC_HIDDEN int pc_lastpid_set_next(struct pc_cursor *c, pid_t pid);
 
+/* ---- holders (holder.c): who holds a number ----------------------------- */
+
+/* Fill *h (our size) for number n: 1 if held, 0 if free. Never fails. */
+PC_HIDDEN int pc_holder_find(pid_t n, struct pidcycle_holder *h);
+/*
+ * The quick live checks, no scan: a task with that PID or TID (also one
+ * /proc hides), or a process group. A session alone needs a scan.
+ */
+PC_HIDDEN bool pc_number_seen(pid_t n);
+/* Is n the process group or session of a process other than self? */
+PC_HIDDEN bool pc_group_of_others(pid_t n, pid_t self);
+
 #endif /* PIDCYCLE_INTERNAL_H */

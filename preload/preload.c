@@ -112,19 +112,46 @@ static long real_syscall(long nr, const long *a)
 
 /* ---- getting a PID the unprivileged way --------------------------------- */
 
+/* EEXIST: ": in use by 5001 'sleep', uid 1000", so the log says whom to ask. */
+static void held_by(pid_t want, char *buf, size_t n)
+{
+	static const char *const as[] = {
+		[PIDCYCLE_HOLD_TID] = "a thread of ", [PIDCYCLE_HOLD_PGRP] = "the group of ",
+		[PIDCYCLE_HOLD_SESSION] = "the session of ",
+	};
+	struct pidcycle_holder h;
+
+	buf[0] = '\0';
+	if (pc_holder_find(want, &h) <= 0)
+		return;
+	if (h.how == PIDCYCLE_HOLD_HIDDEN) {
+		snprintf(buf, n, ": in use by a task hidden from /proc");
+		return;
+	}
+	for (char *c = h.comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == '\'')
+			*c = '?';
+	snprintf(buf, n, ": in use by %s%s%d '%s', uid %u",
+		 as[h.how] ? as[h.how] : "", h.zombie ? "zombie " : "", (int)h.pid,
+		 h.comm, (unsigned int)h.uid);
+}
+
 static void place_log(const struct place *p, long res, const struct pc_run *r,
 		      unsigned int lost)
 {
 	int saved = errno;
+	char held[96] = "";
 
+	if (res == -EEXIST)
+		held_by(p->want, held, sizeof(held));
 	if (res >= 0)
 		dprintf(2, "pidcycle-preload: %s pid %d: ok, %llu burnt, "
 			"%u races lost, %.3f s\n", p->how, (int)p->want,
 			(unsigned long long)r->burnt, lost, pc_now() - r->t0);
 	else
-		dprintf(2, "pidcycle-preload: %s pid %d: failed (%s), %llu burnt, "
+		dprintf(2, "pidcycle-preload: %s pid %d: failed (%s%s), %llu burnt, "
 			"%u races lost, %.3f s\n", p->how, (int)p->want,
-			strerrorname_np((int)-res), (unsigned long long)r->burnt,
+			strerrorname_np((int)-res), held, (unsigned long long)r->burnt,
 			lost, pc_now() - r->t0);
 	errno = saved;
 }
