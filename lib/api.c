@@ -7,8 +7,6 @@
 /* Retries of a privileged write that another writer raced. */
 #define LASTPID_TRIES 16
 
-enum call { CALL_NEXT, CALL_AT, CALL_MIN, CALL_BURN };
-
 static int check_pid(pid_t pid)
 {
 	pid_t max = pc_pid_max();
@@ -16,22 +14,6 @@ static int check_pid(pid_t pid)
 	if (max < 0)
 		return max;
 	return pid <= 0 || pid >= max ? -EINVAL : 0;
-}
-
-/* Check an explicit strategy against what this call and caller allow. */
-static int check_strategy(enum pidcycle_strategy s, enum call c,
-			  const struct pc_features *f)
-{
-	if (s == PIDCYCLE_SETTID && c != CALL_AT)
-		return -ENOSYS;	/* set_tid cannot move the cursor */
-	if (s == PIDCYCLE_LASTPID && c == CALL_BURN)
-		return -ENOSYS;
-	if ((s == PIDCYCLE_SETTID && !f->set_tid) ||
-	    (s == PIDCYCLE_LASTPID && !f->lastpid_write))
-		return -EPERM;
-	if (s == PIDCYCLE_GHOST && !f->ghost)
-		return -ENOSYS;
-	return 0;
 }
 
 static bool denied(int err)
@@ -51,15 +33,15 @@ static void learn(const struct pc_run *r)
 /* ---- burning towards a target ----------------------------------------- */
 
 /* After steering: make the child, or just return (set_next). */
-static pid_t finish(struct pc_run *r, enum call c, enum pc_goal goal)
+static pid_t finish(struct pc_run *r, enum pc_call c, enum pc_goal goal)
 {
-	return c == CALL_NEXT ? 0 : pc_run_candidate(r, pc_make_fork, NULL, goal);
+	return c == PC_CALL_NEXT ? 0 : pc_run_candidate(r, pc_make_fork, NULL, goal);
 }
 
-static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
+static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum pc_call c,
 		     enum pidcycle_strategy burner)
 {
-	enum pc_goal goal = c == CALL_MIN ? PC_GOAL_MIN : PC_GOAL_NEXT;
+	enum pc_goal goal = c == PC_CALL_MIN ? PC_GOAL_MIN : PC_GOAL_NEXT;
 	struct pc_run r;
 	pid_t res;
 
@@ -70,7 +52,7 @@ static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
 		res = pc_steer(&r, goal);
 		if (!res)
 			res = finish(&r, c, goal);
-		if (res == 0 && c != CALL_NEXT)
+		if (res == 0 && c != PC_CALL_NEXT)
 			return 0;	/* the child */
 		if (res != -PC_ELOST || pc_pid_in_use(pid))
 			break;
@@ -90,9 +72,9 @@ static pid_t burn_to(pid_t pid, const struct pc_opts *o, enum call c,
  * Under the flock, waited for within its bounds (pc_run_init_lastpid), so
  * that cancel and the timeout work there too.
  */
-static pid_t lastpid_run(pid_t pid, const struct pc_opts *o, enum call c)
+static pid_t lastpid_run(pid_t pid, const struct pc_opts *o, enum pc_call c)
 {
-	enum pc_goal goal = c == CALL_MIN ? PC_GOAL_MIN : PC_GOAL_NEXT;
+	enum pc_goal goal = c == PC_CALL_MIN ? PC_GOAL_MIN : PC_GOAL_NEXT;
 	struct pc_run r;
 	pid_t res, last;
 	int tries = 0;
@@ -105,7 +87,7 @@ static pid_t lastpid_run(pid_t pid, const struct pc_opts *o, enum call c)
 		/* At least N: never move the cursor back. */
 		if (goal == PC_GOAL_NEXT || last < pid - 1)
 			res = pc_lastpid_set_next(&r.cur, pid);
-		if (res || c == CALL_NEXT)
+		if (res || c == PC_CALL_NEXT)
 			break;
 		res = pc_candidate(pc_make_fork, NULL, pid, goal);
 		if (res == 0) {
@@ -123,7 +105,7 @@ static pid_t lastpid_run(pid_t pid, const struct pc_opts *o, enum call c)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static pid_t run(pid_t pid, const struct pidcycle_opts *opts, enum call c)
+static pid_t run(pid_t pid, const struct pidcycle_opts *opts, enum pc_call c)
 {
 	const struct pc_features *f = pc_features();
 	struct pc_opts o;
@@ -136,22 +118,22 @@ static pid_t run(pid_t pid, const struct pidcycle_opts *opts, enum call c)
 		res = check_pid(pid);
 	s = o.strategy;
 	settid = s == PIDCYCLE_SETTID ||
-		 (s == PIDCYCLE_AUTO && c == CALL_AT && f->set_tid);
+		 (s == PIDCYCLE_AUTO && c == PC_CALL_AT && f->set_tid);
 	/*
 	 * set_tid needs no check of ours that the number is free: the kernel
 	 * answers EEXIST, in our namespace whatever /proc shows.
 	 */
-	if (!res && c != CALL_MIN && !settid && pc_pid_in_use(pid))
+	if (!res && c != PC_CALL_MIN && !settid && pc_pid_in_use(pid))
 		res = -EEXIST;
 	if (!res)
-		res = check_strategy(s, c, f);
+		res = pc_strategy_check(s, c, f);
 	if (res)
 		return res;
 	if (settid) {
 		res = pc_settid_fork(pid);
 		if (s == PIDCYCLE_SETTID || !denied(res))
 			return res;
-		if (c != CALL_MIN && pc_pid_in_use(pid))
+		if (c != PC_CALL_MIN && pc_pid_in_use(pid))
 			return -EEXIST;
 	}
 	if (s == PIDCYCLE_LASTPID || (s == PIDCYCLE_AUTO && f->lastpid_write)) {
@@ -164,17 +146,17 @@ static pid_t run(pid_t pid, const struct pidcycle_opts *opts, enum call c)
 
 int pidcycle_set_next(pid_t pid, const struct pidcycle_opts *opts)
 {
-	return run(pid, opts, CALL_NEXT);
+	return run(pid, opts, PC_CALL_NEXT);
 }
 
 pid_t pidcycle_fork_at(pid_t pid, const struct pidcycle_opts *opts)
 {
-	return run(pid, opts, CALL_AT);
+	return run(pid, opts, PC_CALL_AT);
 }
 
 pid_t pidcycle_fork_min(pid_t min, const struct pidcycle_opts *opts)
 {
-	return run(min, opts, CALL_MIN);
+	return run(min, opts, PC_CALL_MIN);
 }
 
 /* ---- burn and estimate ------------------------------------------------- */
@@ -197,7 +179,7 @@ int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 	if (!err)
 		err = stats_ok(stats);
 	if (!err)
-		err = check_strategy(o.strategy, CALL_BURN, f);
+		err = pc_strategy_check(o.strategy, PC_CALL_BURN, f);
 	/* AUTO stays AUTO in o: that is what lets a ghost fall back to threads. */
 	if (!err)
 		err = pc_run_init(&r, &o, o.strategy == PIDCYCLE_AUTO ?
@@ -218,24 +200,19 @@ int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 	return err;
 }
 
-static bool privileged(enum pidcycle_strategy s)
-{
-	return s == PIDCYCLE_SETTID || s == PIDCYCLE_LASTPID;
-}
-
 /* Why `pid` is out of reach with strategy s (d: free distance), or 0. */
 static int unreachable_why(pid_t pid, const struct pc_opts *o,
 			   const struct pc_features *f,
 			   enum pidcycle_strategy s, int64_t d)
 {
 	/* One that this caller may not use reaches nothing (-EPERM). */
-	int err = check_strategy(o->strategy, CALL_AT, f);
+	int err = pc_strategy_check(o->strategy, PC_CALL_AT, f);
 
 	if (err)
 		return err;
 	if (pc_pid_in_use(pid))
 		return -EEXIST;
-	return d < 0 && !privileged(s) ? (int)d : 0;
+	return d < 0 && !pc_strategy_privileged(s) ? (int)d : 0;
 }
 
 int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
@@ -269,7 +246,7 @@ int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
 	e.why = unreachable_why(pid, &o, f, e.strategy, d);
 	e.reachable = !e.why;
 	e.distance = d > 0 ? (uint64_t)d : 0;
-	if (!privileged(e.strategy)) {
+	if (!pc_strategy_privileged(e.strategy)) {
 		e.rate = pc_rate_model(e.strategy, o.threads ? o.threads :
 				       pc_default_threads());
 		e.eta_sec = e.rate > 0 ? e.distance / e.rate : 0;

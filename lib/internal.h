@@ -71,6 +71,13 @@ PC_HIDDEN enum pidcycle_strategy pc_auto_burner(const struct pc_features *f);
 PC_HIDDEN enum pidcycle_strategy pc_auto_strategy(const struct pc_features *f);
 /* Bitmask of strategies usable with f. */
 PC_HIDDEN unsigned int pc_strategy_mask(const struct pc_features *f);
+/* What a request asks for: each allows some strategies only. */
+enum pc_call { PC_CALL_NEXT, PC_CALL_AT, PC_CALL_MIN, PC_CALL_BURN };
+/* May strategy s serve call c for this caller? 0, -EPERM or -ENOSYS. */
+PC_HIDDEN int pc_strategy_check(enum pidcycle_strategy s, enum pc_call c,
+				const struct pc_features *f);
+/* settid and lastpid: they need privilege and burn nothing. */
+PC_HIDDEN bool pc_strategy_privileged(enum pidcycle_strategy s);
 
 /* ---- cursor (cursor.c): the allocator's position ------------------------ */
 

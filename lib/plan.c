@@ -131,11 +131,6 @@ static void take(struct walk *w, size_t *order, pid_t pid, size_t index)
 	w->ntaken++;
 }
 
-static bool burns(enum pidcycle_strategy s)
-{
-	return s != PIDCYCLE_SETTID && s != PIDCYCLE_LASTPID;
-}
-
 /*
  * The hop to t->pid from where the cursor is: the raw distance the allocator
  * walks (pc_raw_distance) less the numbers in use on the way, which it skips.
@@ -186,7 +181,7 @@ static void plan_one(struct walk *w, struct pidcycle_target *t, size_t *order,
 		return;
 	}
 	/* set_tid leaves the cursor alone; a ns_last_pid write moves it. */
-	if (burns(w->s)) {
+	if (!pc_strategy_privileged(w->s)) {
 		t->err = hop(w, t);
 		if (t->err)
 			return;
@@ -208,12 +203,7 @@ static int strategy_for(const struct pc_opts *o, enum pidcycle_strategy *s)
 	const struct pc_features *f = pc_features();
 
 	*s = o->strategy == PIDCYCLE_AUTO ? pc_auto_strategy(f) : o->strategy;
-	if ((*s == PIDCYCLE_SETTID && !f->set_tid) ||
-	    (*s == PIDCYCLE_LASTPID && !f->lastpid_write))
-		return -EPERM;
-	if (*s == PIDCYCLE_GHOST && !f->ghost)
-		return -ENOSYS;
-	return 0;
+	return pc_strategy_check(*s, PC_CALL_AT, f);
 }
 
 /* plan->flags, if the caller's struct has it. */
@@ -259,7 +249,7 @@ static int walk_start(struct walk *w, const struct pc_opts *o, size_t n,
 	pc_cursor_close(&cur);
 	if (err)
 		return err;
-	if (burns(w->s))
+	if (!pc_strategy_privileged(w->s))
 		w->rate = pc_rate_model(w->s, o->threads ? o->threads :
 					pc_default_threads());
 	w->now = pc_inuse_scan();
@@ -317,7 +307,7 @@ int pidcycle_plan(struct pidcycle_target *targets, size_t n,
 	out.last_pid = w.g.last;
 	out.pid_max = w.g.pid_max;
 	out.strategy = w.s;
-	out.threads = burns(w.s) ? (o.threads ? o.threads : pc_default_threads()) : 0;
+	out.threads = !pc_strategy_privileged(w.s) ? (o.threads ? o.threads : pc_default_threads()) : 0;
 	out.rate = w.rate;
 	for (size_t i = 0; i < n; i++) {
 		struct pidcycle_target *theirs =

@@ -143,6 +143,26 @@ unsigned int pc_strategy_mask(const struct pc_features *f)
 	return m;
 }
 
+int pc_strategy_check(enum pidcycle_strategy s, enum pc_call c,
+		      const struct pc_features *f)
+{
+	if (s == PIDCYCLE_SETTID && c != PC_CALL_AT)
+		return -ENOSYS;	/* set_tid cannot move the cursor */
+	if (s == PIDCYCLE_LASTPID && c == PC_CALL_BURN)
+		return -ENOSYS;
+	if ((s == PIDCYCLE_SETTID && !f->set_tid) ||
+	    (s == PIDCYCLE_LASTPID && !f->lastpid_write))
+		return -EPERM;
+	if (s == PIDCYCLE_GHOST && !f->ghost)
+		return -ENOSYS;
+	return 0;
+}
+
+bool pc_strategy_privileged(enum pidcycle_strategy s)
+{
+	return s == PIDCYCLE_SETTID || s == PIDCYCLE_LASTPID;
+}
+
 enum pidcycle_strategy pc_auto_burner(const struct pc_features *f)
 {
 	return f->ghost ? PIDCYCLE_GHOST : PIDCYCLE_THREAD;
