@@ -67,5 +67,15 @@ rc=$?
 kill "$holder"
 wait "$holder" 2>/dev/null
 
+# ---- a limit on tasks: the library says ENOSPC (never EAGAIN, "lost a race")
+#      and the CLI names the limit (RLIMIT_NPROC 1 leaves no room for a helper;
+#      root is exempt from it)
+if [ $root = no ]; then
+	prlimit --nproc=1 "$CLI" burn 1000 > /dev/null 2> "$T/err"
+	rc=$?
+	[ $rc = 125 ] && grep -q "No space left on device (a limit on tasks refused a clone: RLIMIT_NPROC 1," "$T/err" \
+		&& ok || bad "burn at RLIMIT_NPROC 1: exit $rc: $(cat "$T/err")"
+fi
+
 echo "robust_cli: $pass passed, $fail failed"
 [ $fail = 0 ]
