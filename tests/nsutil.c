@@ -372,3 +372,25 @@ int ns_run_group(const char *prefix, const struct CMUnitTest *t, size_t n,
 	hyg_init();
 	return _cmocka_run_group_tests(name, t, n, setup, teardown);
 }
+
+rlim_t ns_nproc_for_one_more(rlim_t from)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_NPROC, &lim), 0);
+	for (rlim_t n = from;; n++) {
+		pid_t c;
+
+		lim.rlim_cur = n;
+		assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
+		c = fork();
+		if (c == 0)
+			_exit(0);
+		if (c > 0) {
+			hyg_own(c);
+			ns_reap(c);
+			return n;
+		}
+		assert_int_equal(errno, EAGAIN);
+	}
+}
