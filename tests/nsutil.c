@@ -273,16 +273,23 @@ void ns_fork_expect(pid_t target)
 	assert_int_equal(child, target);
 }
 
-void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
+pid_t ns_fork_at(pid_t target, const struct pidcycle_opts *o)
 {
-	PIDCYCLE_OPTS(o, .strategy = s);
-	pid_t r = pidcycle_fork_at(target, &o);
+	pid_t r = pidcycle_fork_at(target, o);
 
 	if (r == 0)
 		ns_child_exit_if(target);
 	hyg_own(r);
 	if (r > 0)
 		ns_reap_ok(r);
+	return r;
+}
+
+void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
+{
+	PIDCYCLE_OPTS(o, .strategy = s);
+	pid_t r = ns_fork_at(target, &o);
+
 	if (r != target)
 		fail_msg("pidcycle_fork_at(%d, %s) = %d (last_pid now %d)",
 			 (int)target, pidcycle_strategy_name(s), (int)r,

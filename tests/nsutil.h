@@ -45,6 +45,11 @@ rlim_t ns_nproc_for_one_more(rlim_t from);
 void ns_move_last(pid_t last);
 
 /*
+ * pidcycle_fork_at(target, o); a child made _exits 0 if its PID is target
+ * (else 3) and is reaped, asserting 0. Returns what the call returned.
+ */
+pid_t ns_fork_at(pid_t target, const struct pidcycle_opts *o);
+/*
  * pidcycle_fork_at(target) with strategy s: the parent must get exactly
  * target and the child must see getpid() == target (it _exits, status 0).
  */

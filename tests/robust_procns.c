@@ -29,13 +29,8 @@ static pid_t parent_only(void)
 static void fork_at_expect(pid_t target, enum pidcycle_strategy s, int want)
 {
 	PIDCYCLE_OPTS(o, .strategy = s, .timeout_ms = 30000);
-	pid_t r = pidcycle_fork_at(target, &o);
+	pid_t r = ns_fork_at(target, &o);
 
-	if (r == 0)
-		ns_child_exit_if(target);
-	hyg_own(r);
-	if (r > 0)
-		ns_reap_ok(r);
 	print_message("  fork_at(%d, %s) = %d (want %d)\n", (int)target,
 		      pidcycle_strategy_name(s), (int)r, want);
 	assert_int_equal(r, want);
