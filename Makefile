@@ -1,5 +1,5 @@
 # Makefile - builds libpidcycle, the preload, the CLI (with run's emulation), tests and examples into build/.
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 SOVERSION := 0
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
@@ -34,7 +34,8 @@ else
 Q := @
 endif
 
-LIB_NAMES := sys opts probe cursor predictor burners engine candidate fastpath api
+LIB_NAMES := sys opts probe cursor procfs procns predictor burners engine candidate sigchld fastpath api \
+	     holder plan
 LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
 SONAME    := libpidcycle.so.$(SOVERSION)
 SHLIB     := $(B)/libpidcycle.so.$(VERSION)
@@ -71,8 +72,9 @@ $(B)/pc.vars: FORCE
 $(PCFILE): pidcycle.pc.in $(B)/pc.vars
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c tools/cli_signal.c \
-	tools/cli_run.c
+CLI_SRCS := tools/pidcycle.c tools/cli_parse.c tools/cli_progress.c tools/cli_report.c \
+	tools/cli_signal.c tools/cli_json.c tools/cli_limits.c tools/cli_fds.c tools/cli_plan.c \
+	tools/criu_image.c tools/cli_run.c
 CLI_HDRS := $(CLI_SRCS:.c=.h)
 # run's emulated ns_last_pid (emul/): namespaces, the FUSE mount, the server.
 EMUL_NAMES := emul ns mount fdpass server file writer steer last_step check value logsink
@@ -81,11 +83,24 @@ EMUL_HDRS  := $(wildcard emul/*.h)
 # The preload finds itself beside the binary, else here (see cli_run.c).
 CLI_PATHS  := -DPIDCYCLE_LIBDIR='"$(LIBDIR)"' -DPIDCYCLE_BINDIR='"$(BINDIR)"'
 
-$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(EMUL_SRCS) $(EMUL_HDRS) \
-		$(STLIB) include/pidcycle.h $(B)/pc.vars
+# The CRIU image reader parses pstree.img with protobuf-c, from our own
+# tools/criu_pstree.proto (the fields we read); the code is generated into build/.
+GEN_DIR   := $(B)/gen
+PSTREE_PB := $(GEN_DIR)/criu_pstree.pb-c.c
+PSTREE_PBH := $(GEN_DIR)/criu_pstree.pb-c.h
+LDLIBS_PB := -lprotobuf-c
+
+$(PSTREE_PB): tools/criu_pstree.proto
+	@mkdir -p $(GEN_DIR)
+	$(if $(Q),@echo "  PROTOC  $@")
+	$(Q)protoc-c --proto_path=tools --c_out=$(GEN_DIR) $<
+$(PSTREE_PBH): $(PSTREE_PB)
+
+$(CLI): $(CLI_SRCS) $(filter-out tools/pidcycle.h,$(CLI_HDRS)) $(PSTREE_PB) $(PSTREE_PBH) \
+		$(EMUL_SRCS) $(EMUL_HDRS) $(STLIB) include/pidcycle.h $(B)/pc.vars
 	$(if $(Q),@echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Iemul $(FUSE_CFLAGS) $(CLI_PATHS) $(LDFLAGS) -o $@ \
-		$(CLI_SRCS) $(EMUL_SRCS) $(STLIB) $(LDLIBS_URCU) $(FUSE_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(GEN_DIR) -Iemul $(FUSE_CFLAGS) $(CLI_PATHS) $(LDFLAGS) -o $@ \
+		$(CLI_SRCS) $(EMUL_SRCS) $(PSTREE_PB) $(STLIB) $(LDLIBS_URCU) $(LDLIBS_PB) $(FUSE_LIBS) -lm
 
 # The shim is its own .so with an anonymous version script: a named node
 # would silently stop it from interposing libc's symbols.

@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 #define PIDCYCLE_VERSION_MAJOR 0
-#define PIDCYCLE_VERSION_MINOR 1
+#define PIDCYCLE_VERSION_MINOR 2
 
 /*
  * Strategies. The first two need CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE over
@@ -76,10 +76,10 @@ struct pidcycle_info {
 	pid_t pid_max;			/* this namespace's limit */
 	pid_t last_pid;			/* last PID handed out here */
 	pid_t wrap_floor;		/* 300 once the cursor passed it, else 1 */
-	bool clone3;			/* clone3() is not blocked */
+	bool clone3;			/* clone3() is usable (no filter refuses it) */
 	bool set_tid;			/* clone3(set_tid) is allowed */
 	bool ns_last_pid_readable;	/* else /proc/loadavg is the cursor */
-	bool ns_last_pid_writable;	/* write to ns_last_pid is allowed */
+	bool ns_last_pid_writable;	/* write to ns_last_pid is allowed (probed) */
 	bool ghost;			/* failing clones consume PIDs here */
 	unsigned int strategies;	/* bit (1u << s) per usable strategy */
 	enum pidcycle_strategy auto_strategy;	/* what AUTO picks for a long hop */
@@ -119,17 +119,20 @@ PIDCYCLE_API int pidcycle_set_next(pid_t pid, const struct pidcycle_opts *opts);
 /*
  * The embedding contract (JVM launchers, CRIU, batch jobs). The calls below
  * leave nothing in the calling process: the helpers that consume PIDs are
- * short-lived processes with their own fd table and limits, stopped and
- * reaped before the call returns, and they never signal the caller. No
+ * short-lived processes with their own fd table (they hold none of the
+ * caller's fds) and limits, stopped and reaped before the call returns, dead
+ * with the caller if it is killed, and they never signal the caller. No
  * thread, signal handler, fd or changed rlimit remains and the signal mask is
- * restored; the lasting effects are the child and a moved PID cursor. Call
- * them while the process is single-threaded (before a JVM starts): the child
- * is then an ordinary forked copy. In a multi-threaded caller the rules of
- * fork() apply: the child has only the calling thread and may use only
+ * restored; the lasting effects are the child and a moved PID cursor. The
+ * child comes from _Fork() (or clone3() with PIDCYCLE_SETTID): no
+ * pthread_atfork() handler runs, in the caller or in any child. Call them
+ * while the process is single-threaded (before a JVM starts): the child is
+ * then an ordinary forked copy. In a multi-threaded caller the rules of
+ * _Fork() apply: the child has only the calling thread and may use only
  * async-signal-safe functions until it execs; and a rejected candidate's
  * SIGCHLD, which the library takes back, may reach another thread that does
- * not block SIGCHLD. With PIDCYCLE_SETTID the child comes from clone3()
- * directly: pthread_atfork() handlers do not run in it.
+ * not block SIGCHLD. -EAGAIN is a lost race only; a limit on tasks
+ * (RLIMIT_NPROC, pids.max) is -ENOSPC.
  */
 
 /*
@@ -151,6 +154,101 @@ PIDCYCLE_API int pidcycle_burn(uint64_t count, const struct pidcycle_opts *opts,
 /* How far `pid` is and how long reaching it should take. 0 or -errno. */
 PIDCYCLE_API int pidcycle_estimate(pid_t pid, const struct pidcycle_opts *opts,
 				   struct pidcycle_estimate *est);
+
+/* ---- since 0.2: who holds a number, and a plan for a list of them ---- */
+
+/* How a number is held (pidcycle_holder). */
+enum pidcycle_hold {
+	PIDCYCLE_HOLD_NONE = 0,	/* free */
+	PIDCYCLE_HOLD_PID,	/* the PID of a process (perhaps a zombie) */
+	PIDCYCLE_HOLD_TID,	/* the TID of a thread; pid is its process */
+	PIDCYCLE_HOLD_PGRP,	/* a process group whose leader is gone;
+				 * pid is a member */
+	PIDCYCLE_HOLD_SESSION,	/* a session whose leader is gone; pid is a
+				 * member */
+	PIDCYCLE_HOLD_HIDDEN,	/* in use by a task /proc does not show us */
+};
+
+/* Who holds a number (filled in by pidcycle_holder()). */
+struct pidcycle_holder {
+	size_t sz;			/* sizeof(struct pidcycle_holder) */
+	pid_t number;			/* the number asked about */
+	enum pidcycle_hold how;
+	pid_t pid;			/* the process that holds it (or a member
+					 * of the group or session); 0 if unknown */
+	bool zombie;			/* that process has exited, unreaped */
+	uid_t uid;			/* its real uid; (uid_t)-1 if unknown */
+	char comm[16];			/* its command name; "" if unknown */
+};
+
+/*
+ * Who holds `number` in the caller's PID namespace, as the kernel counts it
+ * (PID, TID, process group, session, zombie). 1 and *h filled if it is held,
+ * 0 if it is free (h->how = PIDCYCLE_HOLD_NONE), or -errno.
+ */
+PIDCYCLE_API int pidcycle_holder(pid_t number, struct pidcycle_holder *h);
+
+/*
+ * *h in words, as the CLI and the preload print it: "5001 'sleep', uid 1000",
+ * "thread 5002 of 5001 'java', uid 1000", "the process group of ...", "the
+ * session of ...", "zombie 5001 ...", "a task hidden from /proc" or "free".
+ * Like snprintf(): the length it needed (buf may be NULL when size is 0),
+ * or -EINVAL.
+ */
+PIDCYCLE_API int pidcycle_holder_text(const struct pidcycle_holder *h, char *buf,
+				      size_t size);
+
+/* One wanted number of a plan: pid is set by the caller, the rest is filled. */
+struct pidcycle_target {
+	size_t sz;			/* sizeof(struct pidcycle_target) */
+	pid_t pid;			/* in: the wanted number */
+	int err;			/* 0: it can be had; else the -errno a
+					 * request would get: -EEXIST in use,
+					 * -ERANGE below the wrap floor, -EINVAL
+					 * out of range, -ETIMEDOUT beyond the
+					 * max_burn or timeout of opts */
+	size_t same_as;			/* -EEXIST because target same_as-1 of
+					 * this plan takes it first; else 0 */
+	enum pidcycle_strategy strategy;	/* what a request would use */
+	uint64_t burn;			/* free numbers burnt before it comes up,
+					 * from the previous target that can be had */
+	uint64_t in_use;		/* numbers skipped on the way */
+	bool wraps;			/* that hop goes round pid_max */
+	double eta_sec;			/* burn / rate */
+};
+
+/* pidcycle_plan.flags: plan as if the caller had exited first (a planning
+ * tool, a scheduler's prolog): its own PID and TIDs count as free. */
+#define PIDCYCLE_PLAN_CALLER_GONE 1u
+
+/* The totals of a plan (filled in by pidcycle_plan(); flags is read). */
+struct pidcycle_plan {
+	size_t sz;			/* sizeof(struct pidcycle_plan) */
+	unsigned int flags;		/* in: PIDCYCLE_PLAN_* */
+	pid_t last_pid;			/* cursor when measured */
+	pid_t pid_max;
+	size_t failed;			/* targets that cannot be had */
+	size_t first_failed;		/* index of the first of them, or n */
+	int err;			/* its err; 0 when none failed */
+	uint64_t burn_total;		/* sum of the targets' burn */
+	unsigned int laps;		/* hops that wrap */
+	enum pidcycle_strategy strategy;	/* what the requests would use */
+	unsigned int threads;		/* workers the rate assumes */
+	double rate;			/* expected PIDs/s; 0 if nothing burns */
+	double eta_sec;			/* burn_total / rate */
+};
+
+/*
+ * What asking for targets[0..n-1] with pidcycle_fork_at() one after the
+ * other, in that order, would take: each target's state, the free numbers to
+ * burn from the previous one, and the totals. Each target the plan can have
+ * is counted as in use for the later ones; so is the caller, unless
+ * plan->flags has PIDCYCLE_PLAN_CALLER_GONE. Every element's sz must be the
+ * same. Allocates no PID. 0 (also when targets fail) or -errno.
+ */
+PIDCYCLE_API int pidcycle_plan(struct pidcycle_target *targets, size_t n,
+			       const struct pidcycle_opts *opts,
+			       struct pidcycle_plan *plan);
 
 /* "auto", "settid", ... or NULL for an unknown value. */
 PIDCYCLE_API const char *pidcycle_strategy_name(enum pidcycle_strategy s);

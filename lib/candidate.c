@@ -12,14 +12,18 @@ pid_t pc_make_fork(void *arg)
 	pid_t pid;
 
 	(void)arg;
+	/*
+	 * _Fork(), not fork(): no pthread_atfork() handler runs, in a candidate
+	 * that is rejected or in one that is kept (pidcycle_fork_at(3)).
+	 */
 	urcu_bp_before_fork();
-	pid = fork();
+	pid = _Fork();
 	if (pid == 0) {
 		urcu_bp_after_fork_child();
 		return 0;
 	}
 	if (pid < 0)
-		pid = -errno;
+		pid = pc_clone_err(-errno);
 	urcu_bp_after_fork_parent();
 	errno = saved;
 	return pid;
@@ -28,35 +32,6 @@ pid_t pc_make_fork(void *arg)
 static bool accepted(pid_t pid, pid_t want, enum pc_goal goal)
 {
 	return goal == PC_GOAL_NEXT ? pid == want : pid >= want;
-}
-
-static bool sigchld_pending(void)
-{
-	sigset_t set;
-
-	return !sigpending(&set) && sigismember(&set, SIGCHLD);
-}
-
-/*
- * The rejected child's SIGCHLD is pending (we block it meanwhile). Take it
- * back unless one was pending before we started (then the caller gets the one
- * it was owed anyway). If what we took came from another child - standard
- * signals merge, the first sender's info is kept - queue it again, unchanged.
- */
-static void take_back_sigchld(pid_t rejected, bool was_pending)
-{
-	const struct timespec zero = { 0, 0 };
-	siginfo_t si;
-	sigset_t chld;
-	int saved = errno;
-
-	if (was_pending)
-		return;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	if (sigtimedwait(&chld, &si, &zero) == SIGCHLD && si.si_pid != rejected)
-		pc_sys_sigqueue_self(SIGCHLD, &si);
-	errno = saved;
 }
 
 pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want, enum pc_goal goal)
@@ -68,7 +43,8 @@ pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want, enum pc_goal goal)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &chld, &old);
-	was_pending = sigchld_pending();
+	/* The rejected child's SIGCHLD stays pending here, to be taken back. */
+	was_pending = pc_sigchld_pending();
 	pid = make(arg);
 	if (pid == 0) {
 		/* The child: a wrong number must never run the caller's code. */
@@ -76,7 +52,7 @@ pid_t pc_candidate(pc_make_fn make, void *arg, pid_t want, enum pc_goal goal)
 			pc_raw_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
 	} else if (pid > 0 && !accepted(pid, want, goal)) {
 		pc_sys_wait_pid(pid);
-		take_back_sigchld(pid, was_pending);
+		pc_sigchld_take_back(&pid, 1, was_pending);
 		pid = -PC_ELOST;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -21,27 +21,45 @@
 /*
  * Two callers steering at once undo each other: each burns the numbers the
  * other is steering to. Cooperating callers serialise on the flock of
- * ns_last_pid (DESIGN.md section 3); poll for it so the timeout and the
- * progress callback still work while we wait.
+ * ns_last_pid (DESIGN.md section 3). But anyone may take that lock and keep
+ * it, so it is only waited for a while: at most LOCK_WAIT_MS, and at most
+ * half the caller's timeout, polling so that the progress callback (cancel)
+ * keeps working meanwhile. Then the call goes on without it: the lock only
+ * saves cooperating callers from wasted work, the final checked fork never
+ * reports a wrong PID, so the worst that can follow is a lost race.
  */
+#define LOCK_WAIT_MS 2000
+
+static double lock_deadline(const struct pc_run *r)
+{
+	unsigned int ms = LOCK_WAIT_MS;
+
+	if (r->o->timeout_ms && r->o->timeout_ms / 2 < ms)
+		ms = r->o->timeout_ms / 2;
+	return r->t0 + ms / 1000.0;
+}
+
 static int lock_cursor(struct pc_run *r)
 {
 	const struct timespec pause = { 0, 2000000 };
+	double until = lock_deadline(r);
 
 	for (;;) {
 		int err = pc_cursor_trylock(&r->cur);
 
 		if (err != -EWOULDBLOCK)
-			return err;
+			return 0;	/* locked, or no lock to be had: go on */
 		err = pc_run_check(r, 0);
 		if (err)
 			return err;
+		if (pc_now() >= until)
+			return 0;	/* held too long by someone: go on without */
 		nanosleep(&pause, NULL);
 	}
 }
 
-int pc_run_init(struct pc_run *r, const struct pc_opts *o,
-		enum pidcycle_strategy burner, pid_t target)
+static int run_open(struct pc_run *r, const struct pc_opts *o,
+		    enum pidcycle_strategy burner, pid_t target, bool write)
 {
 	int err;
 
@@ -51,12 +69,23 @@ int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 	r->target = target;
 	r->t0 = pc_now();
 	r->last_progress = r->t0;
-	err = pc_cursor_open(&r->cur, false);
+	err = pc_cursor_open(&r->cur, write);
 	if (!err)
 		err = lock_cursor(r);
 	if (err)
 		pc_cursor_close(&r->cur);
 	return err;
+}
+
+int pc_run_init(struct pc_run *r, const struct pc_opts *o,
+		enum pidcycle_strategy burner, pid_t target)
+{
+	return run_open(r, o, burner, target, false);
+}
+
+int pc_run_init_lastpid(struct pc_run *r, const struct pc_opts *o, pid_t target)
+{
+	return run_open(r, o, PIDCYCLE_LASTPID, target, true);
 }
 
 /* What was known near the target: stale after a lap or a lost race. */
@@ -97,27 +126,21 @@ pid_t pc_run_candidate(struct pc_run *r, pc_make_fn make, void *arg,
 	return pid;
 }
 
-static double rate_so_far(const struct pc_run *r)
-{
-	double dt = pc_now() - r->t0;
-
-	return dt > 0 ? r->burnt / dt : 0;
-}
-
-int pc_run_check(struct pc_run *r, uint64_t remaining)
+/* Timeout, then the progress callback as if `burnt` were consumed so far. */
+static int check_at(struct pc_run *r, uint64_t burnt, uint64_t remaining)
 {
 	const struct pc_opts *o = r->o;
-	double now = pc_now();
+	double now = pc_now(), dt = now - r->t0;
 
-	if (o->timeout_ms && (now - r->t0) * 1000 >= o->timeout_ms)
+	if (o->timeout_ms && dt * 1000 >= o->timeout_ms)
 		return -ETIMEDOUT;
 	if (!o->progress || (now - r->last_progress) * 1000 < o->progress_ms)
 		return 0;
 	r->last_progress = now;
 	struct pidcycle_progress p = {
-		.burnt = r->burnt,
+		.burnt = burnt,
 		.remaining = remaining,
-		.rate = rate_so_far(r),
+		.rate = dt > 0 ? burnt / dt : 0,
 		.last_pid = pc_cursor_last(&r->cur),
 		.target = r->target,
 	};
@@ -125,62 +148,130 @@ int pc_run_check(struct pc_run *r, uint64_t remaining)
 	return o->progress(&p, o->progress_arg) ? -ECANCELED : 0;
 }
 
+int pc_run_check(struct pc_run *r, uint64_t remaining)
+{
+	return check_at(r, r->burnt, remaining);
+}
+
+/* While a batch runs: what it consumed so far counts as burnt. */
+static int batch_check(void *arg, uint64_t done)
+{
+	struct pc_run *r = arg;
+
+	return check_at(r, r->burnt + done,
+			r->remaining > done ? r->remaining - done : 0);
+}
+
 static unsigned int workers_for(const struct pc_run *r, uint64_t hop)
 {
-	if (r->o->threads)
-		return r->o->threads;
-	return hop < SHORT_HOP ? 1 : pc_default_threads();
+	unsigned int w = r->o->threads ? r->o->threads :
+			 hop < SHORT_HOP ? 1 : pc_default_threads();
+
+	return r->worker_cap && w > r->worker_cap ? r->worker_cap : w;
 }
 
 /*
- * Burn n on the pool, starting it first if needed. Each helper takes a number
- * when it is created, so the start counts towards n (a plain burn stays exact
- * and a short hop is not overshot). Under AUTO a ghost that does not work
- * here falls back to threads.
+ * Each helper takes a number when it is created, so the start counts
+ * towards n (a plain burn stays exact and a short hop is not overshot). A
+ * limit on tasks may let fewer start than asked for.
  */
-static int64_t burn(struct pc_run *r, uint64_t n, uint64_t hop)
+static int start_pool(struct pc_run *r, uint64_t n, uint64_t hop)
 {
-	uint64_t started = 0;
-	int64_t k;
+	unsigned int w = workers_for(r, hop);
+	int err;
 
+	if (w > n)
+		w = (unsigned int)n;
+	err = pc_pool_start(&r->pool, r->strategy, w);
+	if (err)
+		return err;
+	r->workers = pc_pool_size(r->pool);
+	r->burnt += r->workers;
+	return 0;
+}
+
+/* One batch of n, timed: its rate sizes the next one. */
+static int timed_batch(struct pc_run *r, uint64_t n, uint64_t *done)
+{
+	double t = pc_now(), dt;
+	int err = pc_pool_burn(r->pool, n, done, batch_check, r);
+
+	dt = pc_now() - t;
+	if (*done && dt > 0)
+		r->batch_rate = *done / dt;
+	r->burnt += *done;
+	return err;
+}
+
+/* Under AUTO a ghost that does not work here falls back to threads. */
+static bool ghost_fails_here(const struct pc_run *r, int err)
+{
+	return (err == -ENOSYS || err == -EINVAL || err == -EPERM) &&
+	       r->strategy == PIDCYCLE_GHOST && r->o->strategy == PIDCYCLE_AUTO;
+}
+
+/*
+ * A limit on tasks let the helpers start but leaves them no room to burn
+ * (each thread, vfork or fork burner needs a child of its own in flight):
+ * fewer helpers leave more room.
+ */
+static bool shrink_pool(struct pc_run *r, int err)
+{
+	if (err != -ENOSPC || r->workers <= 1)
+		return false;
+	stop_pool(r);
+	r->worker_cap = r->workers / 2;
+	return true;
+}
+
+/*
+ * Burn n on the pool, starting it first if needed; *done gets what was
+ * consumed, also when an error (the first persistent one) stops it.
+ */
+static int burn(struct pc_run *r, uint64_t n, uint64_t hop, uint64_t *done)
+{
+	uint64_t k = 0;
+	int err = 0;
+
+	*done = 0;
+	if (!n)
+		return 0;
 	if (!r->pool) {
-		unsigned int w = workers_for(r, hop);
-		int err;
-
-		if (w > n)
-			w = (unsigned int)n;
-		err = pc_pool_start(&r->pool, r->strategy, w);
+		err = start_pool(r, n, hop);
 		if (err)
 			return err;
-		started = w;
-		r->workers = w;
-		r->burnt += w;
+		*done = r->workers;
 	}
-	k = pc_pool_burn(r->pool, n - started);
-	if ((k == -ENOSYS || k == -EINVAL) && r->strategy == PIDCYCLE_GHOST &&
-	    r->o->strategy == PIDCYCLE_AUTO) {
+	err = timed_batch(r, n - *done, &k);
+	*done += k;
+	if (err && ghost_fails_here(r, err)) {
 		stop_pool(r);
 		r->strategy = PIDCYCLE_THREAD;
-		k = burn(r, n - started, hop);
-		return k < 0 ? k : k + (int64_t)started;
+	} else if (!shrink_pool(r, err)) {
+		return err;
 	}
-	if (k < 0)
-		return started ? (int64_t)started : k;
-	r->burnt += k;
-	return k + (int64_t)started;
+	err = burn(r, n - *done, hop, &k);
+	*done += k;
+	return err;
 }
+
+/*
+ * The first batch of a run is small: a slow burner (fork with a big heap:
+ * tens of forks a second) shows its rate before a batch can overshoot the
+ * timeout. From then on a batch lasts about SLICE_SEC at the rate the last
+ * one measured.
+ */
+#define FIRST_BATCH 32
 
 /* Largest batch that keeps a slice short and the burn budget intact. */
 static int64_t cap_batch(struct pc_run *r, uint64_t batch)
 {
-	double rate = rate_so_far(r), model = pc_rate_model(r->strategy, 1);
-	uint64_t slice;
+	double slice = r->batch_rate ? r->batch_rate * SLICE_SEC : FIRST_BATCH;
 
-	if (rate < model)
-		rate = model;
-	slice = rate * SLICE_SEC > 64 ? (uint64_t)(rate * SLICE_SEC) : 64;
+	if (slice < 1)
+		slice = 1;
 	if (batch > slice)
-		batch = slice;
+		batch = (uint64_t)slice;
 	if (r->o->max_burn) {
 		if (r->burnt >= r->o->max_burn)
 			return -ETIMEDOUT;
@@ -195,15 +286,17 @@ int pc_burn_n(struct pc_run *r, uint64_t n)
 	uint64_t left = n;
 
 	while (left) {
-		int64_t batch = cap_batch(r, left), k;
+		int64_t batch = cap_batch(r, left);
 		int err = batch < 0 ? (int)batch : pc_run_check(r, left);
+		uint64_t k;
 
 		if (err)
 			return err;
-		k = burn(r, batch, n);
-		if (k < 0)
-			return (int)k;
+		r->remaining = left;
+		err = burn(r, batch, n, &k);
 		left -= k;
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -254,6 +347,21 @@ static int64_t min_distance(struct pc_run *r, const struct pc_geom *g)
 	return 0;
 }
 
+/*
+ * Is the target in use? A helper of ours may hold it: a concurrent forker
+ * took a number between our measure and the pool's start, so the helper got
+ * the target. No helper may keep a number the request needs: stop the pool
+ * (that frees it) and go round, as after any lap.
+ */
+static bool target_taken(struct pc_run *r)
+{
+	if (pc_pool_holds(r->pool, r->target)) {
+		stop_pool(r);
+		return false;
+	}
+	return pc_pid_in_use(r->target);
+}
+
 int pc_steer(struct pc_run *r, enum pc_goal goal)
 {
 	int64_t prev = -1;
@@ -265,7 +373,8 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 	pc_inuse_refresh(0.2);
 	for (;;) {
 		bool lapped, had_window = r->window, came_close;
-		int64_t d, batch, k;
+		int64_t d, batch;
+		uint64_t k;
 
 		err = pc_geom_read(&r->cur, &g);
 		if (err)
@@ -279,7 +388,7 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 		 * at the start, after a lap and on coming close.
 		 */
 		if (goal == PC_GOAL_NEXT && (prev < 0 || lapped || came_close) &&
-		    pc_pid_in_use(r->target))
+		    target_taken(r))
 			return r->pool || r->burnt ? -PC_ETAKEN : -EEXIST;
 		if (d <= 0)
 			return (int)d;
@@ -293,9 +402,10 @@ int pc_steer(struct pc_run *r, enum pc_goal goal)
 		err = batch < 0 ? (int)batch : pc_run_check(r, d);
 		if (err)
 			return err;
-		k = burn(r, batch, d);
-		if (k < 0)
-			return (int)k;
-		prev = d - k;
+		r->remaining = d;
+		err = burn(r, batch, d, &k);
+		if (err)
+			return err;
+		prev = d - (int64_t)k;
 	}
 }

@@ -51,7 +51,7 @@ pid_t pc_settid_fork(pid_t pid)
 		urcu_bp_after_fork_child();
 	else
 		urcu_bp_after_fork_parent();
-	return (pid_t)r;
+	return (pid_t)pc_clone_err((int)r);
 }
 
 int pc_lastpid_set_next(struct pc_cursor *c, pid_t pid)

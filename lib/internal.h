@@ -52,10 +52,10 @@ PC_HIDDEN double pc_now(void);
 /* ---- features (probe.c) ------------------------------------------------- */
 
 struct pc_features {
-	bool clone3;		/* clone3 is not ENOSYS */
+	bool clone3;		/* clone3 usable: not refused by a filter (ENOSYS, EPERM) */
 	bool set_tid;		/* set_tid answered EEXIST, not EPERM */
 	bool lastpid_read;	/* /proc/sys/kernel/ns_last_pid is readable */
-	bool lastpid_write;	/* ... and writable by us */
+	bool lastpid_write;	/* ... and the write is allowed (probed with -1) */
 	bool ghost;		/* some ghost form consumes PIDs here */
 	unsigned long ghost_flags;	/* the clone flags of that form */
 	bool ghost_legacy;	/* use clone(), not clone3(), for it */
@@ -71,6 +71,13 @@ PC_HIDDEN enum pidcycle_strategy pc_auto_burner(const struct pc_features *f);
 PC_HIDDEN enum pidcycle_strategy pc_auto_strategy(const struct pc_features *f);
 /* Bitmask of strategies usable with f. */
 PC_HIDDEN unsigned int pc_strategy_mask(const struct pc_features *f);
+/* What a request asks for: each allows some strategies only. */
+enum pc_call { PC_CALL_NEXT, PC_CALL_AT, PC_CALL_MIN, PC_CALL_BURN };
+/* May strategy s serve call c for this caller? 0, -EPERM or -ENOSYS. */
+PC_HIDDEN int pc_strategy_check(enum pidcycle_strategy s, enum pc_call c,
+				const struct pc_features *f);
+/* settid and lastpid: they need privilege and burn nothing. */
+PC_HIDDEN bool pc_strategy_privileged(enum pidcycle_strategy s);
 
 /* ---- cursor (cursor.c): the allocator's position ------------------------ */
 
@@ -100,6 +107,36 @@ PC_HIDDEN pid_t pc_pid_max(void);
 /* Parse a decimal pid from s (surrounding spaces/newline allowed). */
 PC_HIDDEN int pc_parse_pid(const char *s, pid_t *out);
 
+/* ---- reading /proc (procfs.c) -------------------------------------------- */
+
+/* The small file at path, whole and NUL-terminated: its length (> 0), or
+ * -errno (-EIO when empty). errno is left as it was. */
+PC_HIDDEN ssize_t pc_proc_read(const char *path, char *buf, size_t size);
+/* Called with each numbered entry of a directory; true stops the walk. */
+typedef bool (*pc_proc_entry_fn)(void *arg, const char *name);
+/* fn for every number in dir (/proc: processes; /proc/N/task: threads).
+ * Whether fn stopped it. errno is left as it was. */
+PC_HIDDEN bool pc_proc_each(const char *dir, pc_proc_entry_fn fn, void *arg);
+/* Process group and session of /proc entry `pid` (its stat). 0 or -1. */
+PC_HIDDEN int pc_proc_groups(const char *pid, pid_t *pgrp, pid_t *sid);
+
+/* ---- /proc and our PID namespace (procns.c) ----------------------------- */
+
+/*
+ * Which namespace /proc shows: 0 ours; k > 0 an ancestor's, k levels up (our
+ * numbers are the (k+1)-th of its NSpid, NSpgid and NSsid lines); -1 one
+ * that does not show us at all. Without --mount-proc, `unshare --pid --fork`
+ * leaves the parent's /proc: a number alive only there is free here.
+ */
+PC_HIDDEN int pc_proc_level(void);
+/* A task's numbers in our namespace, 0 where it has none there. */
+struct pc_proc_ids {
+	pid_t pid, pgid, sid;
+};
+typedef void (*pc_proc_task_fn)(void *arg, const struct pc_proc_ids *ids);
+/* Every task (thread) /proc shows that has a number at `level`. */
+PC_HIDDEN void pc_proc_each_task(int level, pc_proc_task_fn fn, void *arg);
+
 /* ---- predictor (predictor.c): distance across the wrap ------------------ */
 
 /* A sorted snapshot of the numbers in use (PIDs, TIDs, pgids, sids). */
@@ -114,6 +151,11 @@ PC_HIDDEN struct pc_inuse *pc_inuse_scan(void);
 PC_HIDDEN uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi);
 /* Is pid in use right now (live check, no snapshot)? */
 PC_HIDDEN bool pc_pid_in_use(pid_t pid);
+/*
+ * The quick live checks, no scan: a task with that PID or TID (also one
+ * /proc hides), or a process group. A session alone needs a scan.
+ */
+PC_HIDDEN bool pc_number_seen(pid_t n);
 /*
  * The numbers of [lo, hi] in use right now: a fresh scan plus, number by
  * number, the checks that see what /proc hides. NULL on allocation failure.
@@ -157,26 +199,61 @@ PC_HIDDEN void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads,
 struct pc_pool;
 
 /*
- * Start `threads` helper processes burning with strategy s (GHOST, THREAD,
- * VFORK or FORK). They share our memory but not our fd table, limits or
- * signal handlers, block every signal, and never signal us.
+ * Start up to `threads` helper processes burning with strategy s (GHOST,
+ * THREAD, VFORK or FORK): as many as a limit on tasks lets start, at least
+ * one, else -ENOSPC. They share our memory but not our fd table (they close
+ * their copy of it), limits or signal handlers, block every signal, never
+ * signal us, and die with us (PR_SET_PDEATHSIG, checked against a death
+ * before it was set).
  */
 PC_HIDDEN int pc_pool_start(struct pc_pool **out, enum pidcycle_strategy s,
 			    unsigned int threads);
+/* Helpers the pool runs; 0 for NULL. */
+PC_HIDDEN unsigned int pc_pool_size(const struct pc_pool *p);
+/* Is `pid` one of the pool's helpers (which hold their numbers while it lives)? */
+PC_HIDDEN bool pc_pool_holds(const struct pc_pool *p, pid_t pid);
 /*
- * Consume exactly n free numbers (fewer on error). Returns burnt or -errno.
- * A long ghost batch spends about one number in PC_ANCHOR_SPAN on a
- * short-lived child ("anchor", burners.c); a helper holds at most
- * PC_ANCHORS_KEPT of them (one more while it makes the next), and all are
- * reaped before this returns.
+ * Called about every 10 ms while a batch runs, with what the batch consumed
+ * so far: 0 to go on, or the -errno (timeout, cancel) that halts it.
+ */
+typedef int (*pc_check_fn)(void *arg, uint64_t done);
+/*
+ * Consume n free numbers; *done says how many were (all of them, unless an
+ * error stopped the batch). 0 or -errno: the first persistent error of the
+ * batch, -ENOSPC for a limit on tasks, -ECHILD for a helper that was
+ * stopped or killed from outside (the pool is then broken: stop it), or
+ * what check returned. A long ghost batch spends about one number in
+ * PC_ANCHOR_SPAN on a short-lived child ("anchor", burners.c); a helper
+ * holds at most PC_ANCHORS_KEPT of them (one more while it makes the next),
+ * and all are reaped before this returns.
  */
 #define PC_ANCHOR_SPAN 64
 #define PC_ANCHORS_KEPT 8
 /* True unless bench/driver --no-anchors measures what anchors buy. */
 PC_HIDDEN extern bool pc_anchors;
-PC_HIDDEN int64_t pc_pool_burn(struct pc_pool *p, uint64_t n);
-/* Stop and reap every helper. Safe on NULL. */
+PC_HIDDEN int pc_pool_burn(struct pc_pool *p, uint64_t n, uint64_t *done,
+			   pc_check_fn check, void *arg);
+/*
+ * Stop and reap every helper; one that is stopped, or does not quit within
+ * a second, is killed. Safe on NULL.
+ */
 PC_HIDDEN void pc_pool_stop(struct pc_pool *p);
+/* The kernel's EAGAIN from a clone is a limit on tasks: -ENOSPC (pidcycle(3)). */
+PC_HIDDEN int pc_clone_err(int err);
+
+/* ---- SIGCHLD (sigchld.c) ---------------------------------------------- */
+
+/* Is SIGCHLD pending for this thread or the process? */
+PC_HIDDEN bool pc_sigchld_pending(void);
+/*
+ * With SIGCHLD blocked, after reaping the n children in `ours`: take back
+ * the SIGCHLD they caused, unless one was pending before (was_pending). If
+ * the one taken came from another child, or another child is waitable (the
+ * signals merged), queue it again: no SIGCHLD of the caller's own children
+ * is ever hidden.
+ */
+PC_HIDDEN void pc_sigchld_take_back(const pid_t *ours, size_t n,
+				    bool was_pending);
 
 /* ---- engine (engine.c): steer the cursor to a target -------------------- */
 
@@ -193,10 +270,13 @@ struct pc_run {
 	enum pidcycle_strategy strategy;	/* burner in use */
 	struct pc_pool *pool;		/* started lazily */
 	unsigned int workers;		/* helpers the pool last started */
+	unsigned int worker_cap;	/* 0, or at most this many (a limit on tasks) */
 	struct pc_inuse *window;	/* in use close to the target, or NULL */
 	struct pc_cursor cur;
 	pid_t target;
 	double t0;			/* start time */
+	double batch_rate;		/* PIDs/s the last batch measured, 0 before */
+	uint64_t remaining;		/* free numbers left when the batch began */
 	uint64_t burnt;
 	unsigned int laps;
 	double last_progress;
@@ -204,10 +284,15 @@ struct pc_run {
 
 /*
  * Prepare a run: open the cursor and take the flock that cooperating callers
- * (threads or processes) share, waiting within the timeout. 0 or -errno.
+ * (threads or processes) share. Anyone can hold that lock, so it is waited
+ * for 2 s at most (at most half the timeout), answering the progress
+ * callback meanwhile; then the run goes on without it. 0 or -errno.
  */
 PC_HIDDEN int pc_run_init(struct pc_run *r, const struct pc_opts *o,
 			  enum pidcycle_strategy burner, pid_t target);
+/* The same for the privileged write: the cursor is opened for writing. */
+PC_HIDDEN int pc_run_init_lastpid(struct pc_run *r, const struct pc_opts *o,
+				  pid_t target);
 PC_HIDDEN void pc_run_fini(struct pc_run *r);
 /* In the child of the final fork: free our copy, leave the parent's lock. */
 PC_HIDDEN void pc_run_drop(struct pc_run *r);
@@ -245,5 +330,12 @@ PC_HIDDEN pid_t pc_make_fork(void *arg);
 PC_HIDDEN pid_t pc_settid_fork(pid_t pid);
 /* Write ns_last_pid = pid-1 under the flock convention. 0 or -errno. */
 PC_HIDDEN int pc_lastpid_set_next(struct pc_cursor *c, pid_t pid);
+
+/* ---- holders (holder.c): who holds a number ----------------------------- */
+
+/* Fill *h (our size) for number n: 1 if held, 0 if free. Never fails. */
+PC_HIDDEN int pc_holder_find(pid_t n, struct pidcycle_holder *h);
+/* Is n the process group or session of a process other than self? */
+PC_HIDDEN bool pc_group_of_others(pid_t n, pid_t self);
 
 #endif /* PIDCYCLE_INTERNAL_H */

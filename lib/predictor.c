@@ -1,7 +1,5 @@
 /* predictor.c - how many free numbers lie between the cursor and a target. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,42 +32,12 @@ static int vec_push(struct vec *a, pid_t x)
 	return 0;
 }
 
-static bool is_number(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* Fields 5 and 6 of /proc/N/stat: process group and session. */
-static int read_groups(const char *pid, int *pgrp, int *sid)
-{
-	char path[300], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* comm may contain anything */
-	return p && sscanf(p + 1, " %*c %*d %d %d", pgrp, sid) == 2 ? 0 : -1;
-}
-
 /* pgrp and session hold their numbers even after their leader is gone. */
 static void push_groups(struct vec *a, const char *pid)
 {
-	int pgrp, sid;
+	pid_t pgrp, sid;
 
-	if (read_groups(pid, &pgrp, &sid))
+	if (pc_proc_groups(pid, &pgrp, &sid))
 		return;
 	if (pgrp > 0)
 		vec_push(a, pgrp);
@@ -77,23 +45,21 @@ static void push_groups(struct vec *a, const char *pid)
 		vec_push(a, sid);
 }
 
-/* Every TID of the process (the leader's is among them). */
+static bool push_tid(void *arg, const char *tid)
+{
+	vec_push(arg, atoi(tid));
+	return false;
+}
+
+/* Every TID of the process; its PID too, should it have gone meanwhile
+ * (vec_to_set drops the copy the leader's TID makes). */
 static void push_tasks(struct vec *a, const char *pid)
 {
 	char path[300];
-	struct dirent *e;
-	DIR *d;
 
+	vec_push(a, atoi(pid));
 	snprintf(path, sizeof(path), "/proc/%s/task", pid);
-	d = opendir(path);
-	if (!d) {
-		vec_push(a, atoi(pid));
-		return;
-	}
-	while ((e = readdir(d)))
-		if (is_number(e->d_name))
-			vec_push(a, atoi(e->d_name));
-	closedir(d);
+	pc_proc_each(path, push_tid, a);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -120,23 +86,60 @@ static struct pc_inuse *vec_to_set(struct vec *a)
 	return u;
 }
 
+/* Does `pid` (or, negative, a process group) exist in our namespace? */
+static bool killable(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/*
+ * Through an ancestor's /proc: a number at our depth may be a sibling
+ * namespace's, so keep only what kill() finds here. A task found so brings
+ * its session id too (a session outlives its leader, kill() cannot see it).
+ */
+static void push_ids(void *arg, const struct pc_proc_ids *ids)
+{
+	struct vec *a = arg;
+	int saved = errno;
+
+	if (killable(ids->pid)) {
+		vec_push(a, ids->pid);
+		if (ids->sid > 0)
+			vec_push(a, ids->sid);
+	}
+	if (ids->pgid > 1 && killable(-ids->pgid))
+		vec_push(a, ids->pgid);
+	errno = saved;
+}
+
+static bool push_process(void *arg, const char *pid)
+{
+	push_tasks(arg, pid);
+	push_groups(arg, pid);
+	return false;
+}
+
+/* The scan of /proc when it is our namespace's: what it lists is ours. */
+static void scan_own(struct vec *a)
+{
+	pc_proc_each("/proc", push_process, a);
+}
+
+/*
+ * /proc of an ancestor namespace: translated through the NSpid lines. A /proc
+ * that does not show us tells nothing: the set stays empty and the checks
+ * number by number (kill) are all there is.
+ */
 struct pc_inuse *pc_inuse_scan(void)
 {
 	struct vec a = { 0 };
 	struct pc_inuse *u;
-	struct dirent *e;
-	int saved = errno;
-	DIR *d = opendir("/proc");
+	int saved = errno, level = pc_proc_level();
 
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!is_number(e->d_name))
-				continue;
-			push_tasks(&a, e->d_name);
-			push_groups(&a, e->d_name);
-		}
-		closedir(d);
-	}
+	if (level == 0)
+		scan_own(&a);
+	else if (level > 0)
+		pc_proc_each_task(level, push_ids, &a);
 	u = vec_to_set(&a);
 	free(a.v);
 	errno = saved;
@@ -166,48 +169,77 @@ uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi)
 	return lower_bound(u, hi + 1) - lower_bound(u, lo);
 }
 
-/* Is some process's session id `sid`? Only a scan of /proc/N/stat tells. */
-static bool session_held(pid_t sid)
+struct find_sid {
+	pid_t sid;
+	bool held;
+};
+
+static void match_sid(void *arg, const struct pc_proc_ids *ids)
 {
-	struct dirent *e;
-	bool held = false;
-	DIR *d = opendir("/proc");
+	struct find_sid *f = arg;
+	int saved = errno;
 
-	while (d && !held && (e = readdir(d))) {
-		int pgrp, session;
-
-		if (is_number(e->d_name) &&
-		    read_groups(e->d_name, &pgrp, &session) == 0)
-			held = session == sid;
-	}
-	if (d)
-		closedir(d);
-	return held;
+	if (!f->held && ids->sid == f->sid && killable(ids->pid))
+		f->held = true;
+	errno = saved;
 }
 
-/* The quick checks: a task with that PID/TID, or a process group. */
-static bool task_or_group(pid_t pid)
+static bool has_sid(void *arg, const char *pid)
+{
+	pid_t pgrp, sid;
+
+	return pc_proc_groups(pid, &pgrp, &sid) == 0 && sid == *(pid_t *)arg;
+}
+
+/* Is some process's session id `sid`? Only a scan of /proc/N/stat tells. */
+static bool session_held_own(pid_t sid)
+{
+	return pc_proc_each("/proc", has_sid, &sid);
+}
+
+/* The same through an ancestor's /proc, translated; nothing if /proc is foreign. */
+static bool session_held(pid_t sid, int level)
+{
+	struct find_sid f = { sid, false };
+
+	if (level == 0)
+		return session_held_own(sid);
+	if (level > 0)
+		pc_proc_each_task(level, match_sid, &f);
+	return f.held;
+}
+
+/*
+ * The quick checks: a task with that PID/TID, or a process group. kill() is
+ * right in our namespace whatever /proc shows: kill(N, 0) finds a process
+ * that /proc hides (hidepid=2: EPERM) and a thread by its TID, kill(-N, 0) a
+ * leaderless group. /proc/N, when /proc is ours, resolves any TID too.
+ */
+static bool task_or_group(pid_t pid, int level)
 {
 	char path[32];
 
-	/*
-	 * /proc/N resolves any TID we may see; kill(N, 0) finds a process that
-	 * /proc hides (hidepid=2: EPERM); kill(-N, 0) a leaderless group.
-	 */
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (access(path, F_OK) == 0)
+	if (level == 0 && access(path, F_OK) == 0)
 		return true;
-	if (kill(pid, 0) == 0 || errno == EPERM)
-		return true;
-	return kill(-pid, 0) == 0 || errno == EPERM;
+	return killable(pid) || (pid > 1 && killable(-pid));
+}
+
+bool pc_number_seen(pid_t n)
+{
+	int saved = errno;
+	bool seen = task_or_group(n, pc_proc_level());
+
+	errno = saved;
+	return seen;
 }
 
 bool pc_pid_in_use(pid_t pid)
 {
-	int saved = errno;
+	int saved = errno, level = pc_proc_level();
 	/* A session outlives its leader while members live, with no task or
 	 * group of that number left: the kernel still skips it. */
-	bool used = task_or_group(pid) || session_held(pid);
+	bool used = task_or_group(pid, level) || session_held(pid, level);
 
 	errno = saved;
 	return used;
@@ -216,12 +248,12 @@ bool pc_pid_in_use(pid_t pid)
 struct pc_inuse *pc_inuse_window(pid_t lo, pid_t hi)
 {
 	struct pc_inuse *u = pc_inuse_scan(), *w;
-	int saved = errno;
+	int saved = errno, level = pc_proc_level();
 	size_t n = 0;
 
 	w = u ? malloc(sizeof(*w) + (hi - lo + 1) * sizeof(pid_t)) : NULL;
 	for (pid_t p = lo; w && p <= hi; p++)
-		if (pc_inuse_count(u, p, p) || task_or_group(p))
+		if (pc_inuse_count(u, p, p) || task_or_group(p, level))
 			w->v[n++] = p;	/* ascending: still a sorted set */
 	if (w)
 		w->n = n;

@@ -1,7 +1,6 @@
 /* probe.c - find out, without side effects, what this kernel and caller may do. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,16 +12,27 @@
 
 #include "sys.h"
 
-#ifndef CAP_CHECKPOINT_RESTORE
-#define CAP_CHECKPOINT_RESTORE 40
-#endif
+/*
+ * Can clone3 be used at all, privilege apart? CRIU's probe: set_tid given
+ * with set_tid_size 0 is EINVAL wherever clone3 works, for anyone; a seccomp
+ * filter answers ENOSYS or EPERM instead. No task is created.
+ */
+static bool probe_clone3(void)
+{
+	struct pc_clone_args a = { .set_tid = ~0ull, .set_tid_size = 0 };
+	long r = pc_sys_clone3(&a, sizeof(a));
+
+	if (r > 0)	/* cannot happen; reap it anyway */
+		pc_sys_wait_pid(r);
+	return r == -EINVAL;
+}
 
 /*
  * clone3 with set_tid = our own PID: the number is in use, so a caller
  * allowed to choose PIDs gets EEXIST and no task is created; others get
  * EPERM. CLONE_VM keeps it from copying page tables first.
  */
-static long probe_set_tid(void)
+static bool probe_set_tid(void)
 {
 	pid_t self = pc_sys_getpid();
 	struct pc_clone_args a = {
@@ -34,20 +44,24 @@ static long probe_set_tid(void)
 
 	if (r > 0)	/* cannot happen: our PID is taken; reap it anyway */
 		pc_sys_wait_pid(r);
-	return r;
+	return r == -EEXIST;
 }
 
-/* Effective CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (when clone3 is blocked). */
-static bool has_cr_caps(void)
+/*
+ * Writing -1 to ns_last_pid: the kernel checks the capability first (EPERM),
+ * then the range (EINVAL). So EINVAL means the write is allowed, and neither
+ * answer changes anything. Independent of clone3, which a filter may block.
+ */
+static bool probe_lastpid_write(void)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { 0 };
+	struct pc_cursor c;
+	bool ok;
 
-	if (syscall(SYS_capget, &h, d))
+	if (pc_cursor_open(&c, true))
 		return false;
-	return (d[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) ||
-	       (d[CAP_CHECKPOINT_RESTORE / 32].effective &
-		(1u << (CAP_CHECKPOINT_RESTORE % 32)));
+	ok = pc_cursor_set_last(&c, -1) == -EINVAL;
+	pc_cursor_close(&c);
+	return ok;
 }
 
 static bool can_open(const char *path, int flags)
@@ -91,15 +105,12 @@ static void probe_ghost(struct pc_features *f)
 void pc_features_probe(struct pc_features *f)
 {
 	int saved = errno;
-	long r = probe_set_tid();
 
 	memset(f, 0, sizeof(*f));
-	f->clone3 = r != -ENOSYS;
-	f->set_tid = r == -EEXIST;
+	f->clone3 = probe_clone3();
+	f->set_tid = f->clone3 && probe_set_tid();
 	f->lastpid_read = can_open("/proc/sys/kernel/ns_last_pid", O_RDONLY);
-	/* The write needs the same capability as set_tid (kernel/pid_namespace.c). */
-	f->lastpid_write = can_open("/proc/sys/kernel/ns_last_pid", O_RDWR) &&
-			   (f->clone3 ? f->set_tid : has_cr_caps());
+	f->lastpid_write = probe_lastpid_write();
 	probe_ghost(f);
 	errno = saved;
 }
@@ -130,6 +141,26 @@ unsigned int pc_strategy_mask(const struct pc_features *f)
 	if (f->ghost)
 		m |= 1u << PIDCYCLE_GHOST;
 	return m;
+}
+
+int pc_strategy_check(enum pidcycle_strategy s, enum pc_call c,
+		      const struct pc_features *f)
+{
+	if (s == PIDCYCLE_SETTID && c != PC_CALL_AT)
+		return -ENOSYS;	/* set_tid cannot move the cursor */
+	if (s == PIDCYCLE_LASTPID && c == PC_CALL_BURN)
+		return -ENOSYS;
+	if ((s == PIDCYCLE_SETTID && !f->set_tid) ||
+	    (s == PIDCYCLE_LASTPID && !f->lastpid_write))
+		return -EPERM;
+	if (s == PIDCYCLE_GHOST && !f->ghost)
+		return -ENOSYS;
+	return 0;
+}
+
+bool pc_strategy_privileged(enum pidcycle_strategy s)
+{
+	return s == PIDCYCLE_SETTID || s == PIDCYCLE_LASTPID;
 }
 
 enum pidcycle_strategy pc_auto_burner(const struct pc_features *f)

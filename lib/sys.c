@@ -50,10 +50,16 @@ int pc_sys_wait_pid(pid_t pid)
 	return r;
 }
 
+/*
+ * Queued to the whole process, like any kill(). The kernel lets a caller
+ * forge a kernel-sent siginfo (si_code > 0, as CLD_EXITED) only when the pid
+ * it names is its own thread's, hence gettid() and not getpid().
+ */
 int pc_sys_sigqueue_self(int sig, const void *siginfo)
 {
 	int saved = errno;
-	long r = keep_errno(syscall(SYS_rt_sigqueueinfo, getpid(), sig, siginfo));
+	long r = keep_errno(syscall(SYS_rt_sigqueueinfo, pc_sys_gettid(), sig,
+				    siginfo));
 
 	errno = saved;
 	return (int)r;

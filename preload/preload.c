@@ -157,17 +157,39 @@ static long real_syscall(long nr, const long *a)
 
 /* ---- getting a PID the unprivileged way --------------------------------- */
 
+/* EEXIST: ": in use by 5001 'sleep', uid 1000", so the log says whom to ask. */
+static void held_by(pid_t want, char *buf, size_t n)
+{
+	struct pidcycle_holder h;
+	int len;
+
+	buf[0] = '\0';
+	if (pc_holder_find(want, &h) <= 0)
+		return;
+	len = snprintf(buf, n, ": in use by ");
+	if (len > 0 && (size_t)len < n)
+		pidcycle_holder_text(&h, buf + len, n - (size_t)len);
+}
+
 static void place_log(const struct place *p, long res, double t0,
 		      uint64_t burnt, unsigned int lost)
 {
+	int saved = errno;
+	char held[96] = "";
+
+	if (!shim_cfg_get()->log)
+		return;
+	if (res == -EEXIST)
+		held_by(p->want, held, sizeof(held));
 	if (res >= 0)
 		shim_log("%s pid %d: ok, %llu burnt, %u races lost, %.3f s",
 			 p->how, (int)p->want, (unsigned long long)burnt, lost,
 			 pc_now() - t0);
 	else
-		shim_log("%s pid %d: failed (%s), %llu burnt, %u races lost, %.3f s",
-			 p->how, (int)p->want, strerrorname_np((int)-res),
+		shim_log("%s pid %d: failed (%s%s), %llu burnt, %u races lost, %.3f s",
+			 p->how, (int)p->want, strerrorname_np((int)-res), held,
 			 (unsigned long long)burnt, lost, pc_now() - t0);
+	errno = saved;
 }
 
 static enum pidcycle_strategy burner(void)

@@ -146,7 +146,69 @@ burn_tests() {
 	expect_exit 0 "burn 500 --strategy fork" "$CLI" burn 500 --strategy fork --quiet
 }
 
+# Issue 12 item 11: what pidcycle does with its standard fds and the terminal.
+closed_stdout() {
+	# Nothing of ours (the signalfd) may become fd 1: a write there must
+	# fail as on a closed fd.
+	"$CLI" burn 10 >&- 2> "$T/err"
+	got=$?
+	if [ "$got" = 125 ] && grep -q '^pidcycle: standard output: Bad file descriptor$' "$T/err"
+	then ok "burn with stdout closed: EBADF (exit 125)"
+	else bad "burn with stdout closed: exit $got: $(head -c 300 "$T/err")"; fi
+	"$CLI" next --json $(( $(cut -d' ' -f5 /proc/loadavg) + 50 )) >&- 2> "$T/err"
+	got=$?
+	if [ "$got" = 125 ] && grep -q '"name":"EBADF"' "$T/err"
+	then ok "next --json with stdout closed: EBADF (exit 125)"
+	else bad "next --json with stdout closed: exit $got: $(head -c 300 "$T/err")"; fi
+	# CMD gets exactly the fds pidcycle was started with: 0 and 1 closed.
+	getlast; n=$(( L + 50 ))
+	"$CLI" exec --pid "$n" -- sh -c 'for fd in 0 1 2; do
+		if [ -e /proc/self/fd/$fd ]; then echo "$fd open" >&2; else echo "$fd closed" >&2; fi
+	done' <&- >&- 2> "$T/err"
+	got=$?
+	if [ "$got" = 0 ] && [ "$(tr '\n' ' ' < "$T/err")" = "0 closed 1 closed 2 open " ]
+	then ok "exec: CMD sees fds 0 and 1 closed, as pidcycle got them"
+	else bad "exec with fds 0 and 1 closed: exit $got, CMD saw: $(tr '\n' ' ' < "$T/err")"; fi
+}
+
+# --no-wait must never exit with an error while CMD runs: a caller that
+# retries would start it twice. With stdout failing, CMD never runs.
+no_wait_failing_stdout() {
+	getlast; n=$(( L + 50 ))
+	rm -f "$T/ran"
+	"$CLI" exec --no-wait --pid "$n" -- sh -c "echo ran > $T/ran" > /dev/full 2> "$T/err"
+	got=$?
+	if [ "$got" = 125 ] && [ ! -e "/proc/$n" ] && [ ! -e "$T/ran" ]
+	then ok "exec --no-wait, stdout full: exit 125 and CMD never ran"
+	else bad "exec --no-wait, stdout full: exit $got, /proc/$n $( [ -e /proc/$n ] && echo exists || echo gone), CMD $( [ -e "$T/ran" ] && echo ran || echo 'did not run'): $(head -c 200 "$T/err")"; fi
+}
+
+# The bar on a 40-column terminal (a pty from script(1)): no redraw reaches
+# the last column, so none wraps; and it never says 100% before the end.
+progress_narrow() {
+	if ! command -v script > /dev/null; then
+		bad "progress: script(1) is missing (util-linux)"
+		return
+	fi
+	script -q -e -c "stty cols 40 rows 10; exec $CLI burn 3000 --strategy fork --threads 1 --progress" \
+		"$T/ts" > /dev/null 2>&1
+	if "$PY" - "$T/ts" > "$T/pyerr" 2>&1 <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace", newline="").read()
+bars = [s.replace("\x1b[K", "") for s in text.split("\r")]
+bars = [s for s in bars if "%" in s and "PIDs in" not in s and "Script" not in s]
+bad = [s for s in bars if len(s) > 39 or "100%" in s]
+print(len(bars), "redraws;", "bad:", bad[:3])
+sys.exit(0 if bars and not bad else 1)
+PY
+	then ok "progress on 40 columns: $(cat "$T/pyerr"), none reaches column 40 or says 100%"
+	else bad "progress on 40 columns: $(head -c 400 "$T/pyerr")"; fi
+}
+
 usage_tests
+closed_stdout
+no_wait_failing_stdout
+progress_narrow
 probe_tests
 exec_tests
 next_tests

@@ -1,7 +1,8 @@
 #!/bin/sh
 # engine_ns.sh - as root and PID 1 of a private PID namespace: lower this
 # namespace's pid_max (so a lap of the allocator is cheap), then run PROG as
-# root or as uid 65534 with no capabilities. Usage: engine_ns.sh PID_MAX root|nobody PROG [ARG...]
+# root or as uid 65534 (or uid N: uid=N) with no capabilities.
+# Usage: engine_ns.sh PID_MAX root|nobody|uid=N PROG [ARG...]
 set -eu
 
 max=${1:?usage: engine_ns.sh PID_MAX root|nobody PROG [ARG...]}
@@ -27,6 +28,8 @@ fi
 case $who in
 root)	exec "$@" ;;
 nobody)	exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$@" ;;
+uid=*)	exec setpriv --reuid="${who#uid=}" --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$@" ;;
 *)	echo "engine_ns.sh: root or nobody, not '$who'" >&2; exit 2 ;;
 esac

@@ -1,10 +1,12 @@
-/* reliability_noclone3.c - run a command with clone3() failing ENOSYS (a seccomp filter, as some container profiles do). */
+/* reliability_noclone3.c - run a command with clone3() failing ENOSYS, or EPERM with NOCLONE3_ERRNO=EPERM (a seccomp filter, as container profiles do). */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,8 +23,8 @@
 #error "add this architecture's AUDIT_ARCH_* value"
 #endif
 
-/* clone3 -> ENOSYS, everything else allowed; a foreign ABI is refused. */
-static int block_clone3(void)
+/* clone3 -> err, everything else allowed; a foreign ABI is refused. */
+static int block_clone3(int err)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -30,7 +32,7 @@ static int block_clone3(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA)),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
@@ -46,11 +48,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s CMD [ARG...]\n", argv[0]);
 		return 2;
 	}
-	if (block_clone3()) {
+	const char *e = getenv("NOCLONE3_ERRNO");
+	int err = e && !strcmp(e, "EPERM") ? EPERM : ENOSYS;
+
+	if (block_clone3(err)) {
 		perror("noclone3: seccomp");
 		return 125;
 	}
-	if (syscall(__NR_clone3, NULL, 0) != -1 || errno != ENOSYS) {
+	if (syscall(__NR_clone3, NULL, 0) != -1 || errno != err) {
 		fprintf(stderr, "noclone3: clone3 is not blocked\n");
 		return 125;
 	}

@@ -19,7 +19,7 @@ NS_RUN      := timeout -k 10 $(TEST_TIMEOUT) unshare --pid --fork --mount-proc -
 AS_NOBODY   := setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all
 
-# The CLI's number parser is tested alone when its author provides it.
+# The CLI's parts (numbers, progress line, JSON, task limits) are tested alone.
 ifneq ($(wildcard tools/cli_parse.c),)
 TEST_UNITS  += $(B)/tests/unit_cli
 endif
@@ -35,10 +35,13 @@ $(B)/tests/unit_probe: tests/unit_probe.c $(STLIB) $(TEST_HDRS)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--wrap=pc_sys_clone3 -o $@ $< $(TEST_LIBS)
 
-$(B)/tests/unit_cli: tests/unit_cli.c tools/cli_parse.c tools/cli_parse.h
+UNIT_CLI_SRCS := tools/cli_parse.c tools/cli_progress.c tools/cli_signal.c \
+	tools/cli_json.c tools/cli_limits.c
+
+$(B)/tests/unit_cli: tests/unit_cli.c $(UNIT_CLI_SRCS) $(UNIT_CLI_SRCS:.c=.h) include/pidcycle.h
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itools $(LDFLAGS) -o $@ tests/unit_cli.c tools/cli_parse.c -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) -Itools $(LDFLAGS) -o $@ tests/unit_cli.c $(UNIT_CLI_SRCS) -lcmocka -lm
 
 INTEG_SRCS := tests/integration.c tests/integration_limits.c tests/hygiene.c tests/nsutil.c
 

@@ -3,6 +3,7 @@
 #define PIDCYCLE_CLI_PROGRESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "pidcycle.h"
 
@@ -16,6 +17,14 @@ void cli_progress_init(struct cli_progress *pr, bool wanted);
 
 /* The pidcycle_progress_fn: non-zero (cancel) once a stop signal came. */
 int cli_progress_cb(const struct pidcycle_progress *p, void *arg);
+
+/*
+ * The bar's text for a terminal `cols` wide: it never reaches the last
+ * column (it drops the bar, then the ETA, the rate and the count as the
+ * terminal narrows) and never says 100% (the line is erased at the end).
+ */
+void cli_progress_line(char *buf, size_t n, int cols,
+		       const struct pidcycle_progress *p);
 
 /* Erase the bar, if one is on screen. Async-signal-safe (used in the child). */
 void cli_progress_clear(struct cli_progress *pr);

@@ -1,10 +1,15 @@
-/* cli_report.c - text and JSON output of probe/estimate/burn, and the one-line error format. */
+/* cli_report.c - text and JSON output of the results, holders in words, and the error format. */
 #include "cli_report.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "cli_json.h"
+#include "cli_limits.h"
+
+static bool errors_json;	/* --json: errors are objects on stderr */
 
 const char *cli_strategy_name(enum pidcycle_strategy s)
 {
@@ -16,36 +21,6 @@ const char *cli_strategy_name(enum pidcycle_strategy s)
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
-}
-
-static const char *json_bool(bool b)
-{
-	return b ? "true" : "false";
-}
-
-/* JSON has no inf/nan: an unknown number becomes null. */
-static void json_num(const char *key, double v, const char *sep)
-{
-	if (isfinite(v))
-		printf("\"%s\":%.10g%s", key, v, sep);
-	else
-		printf("\"%s\":null%s", key, sep);
-}
-
-static void json_str(const char *key, const char *v, const char *sep)
-{
-	printf("\"%s\":\"", key);
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	printf("\"%s", sep);
 }
 
 static void print_strategies(unsigned int mask, bool json)
@@ -68,23 +43,25 @@ static void print_strategies(unsigned int mask, bool json)
 static void probe_json(const struct pidcycle_info *i, const char *run_why)
 {
 	printf("{");
-	json_str("kernel", i->kernel, ",");
-	printf("\"pid_max\":%d,\"last_pid\":%d,\"wrap_floor\":%d,",
-	       (int)i->pid_max, (int)i->last_pid, (int)i->wrap_floor);
-	printf("\"clone3\":%s,\"set_tid\":%s,", json_bool(i->clone3),
-	       json_bool(i->set_tid));
-	printf("\"ns_last_pid_readable\":%s,\"ns_last_pid_writable\":%s,",
-	       json_bool(i->ns_last_pid_readable),
-	       json_bool(i->ns_last_pid_writable));
-	printf("\"ghost\":%s,\"strategies\":[", json_bool(i->ghost));
+	cli_json_str(stdout, "kernel", i->kernel, ",");
+	cli_json_int(stdout, "pid_max", i->pid_max, ",");
+	cli_json_int(stdout, "last_pid", i->last_pid, ",");
+	cli_json_int(stdout, "wrap_floor", i->wrap_floor, ",");
+	cli_json_bool(stdout, "clone3", i->clone3, ",");
+	cli_json_bool(stdout, "set_tid", i->set_tid, ",");
+	cli_json_bool(stdout, "ns_last_pid_readable", i->ns_last_pid_readable, ",");
+	cli_json_bool(stdout, "ns_last_pid_writable", i->ns_last_pid_writable, ",");
+	cli_json_bool(stdout, "ghost", i->ghost, ",");
+	cli_json_key(stdout, "strategies");
+	printf("[");
 	print_strategies(i->strategies, true);
 	printf("],");
-	json_str("auto", cli_strategy_name(i->auto_strategy), ",");
-	printf("\"run\":%s,", json_bool(!run_why));
+	cli_json_str(stdout, "auto", cli_strategy_name(i->auto_strategy), ",");
+	cli_json_bool(stdout, "run", !run_why, ",");
 	if (run_why)
-		json_str("run_why", run_why, "}\n");
+		cli_json_str(stdout, "run_why", run_why, "}\n");
 	else
-		printf("\"run_why\":null}\n");
+		cli_json_null(stdout, "run_why", "}\n");
 }
 
 void cli_print_probe(const struct pidcycle_info *i, const char *run_why,
@@ -112,20 +89,36 @@ void cli_print_probe(const struct pidcycle_info *i, const char *run_why,
 		printf("run                   yes\n");
 }
 
+/* The holder of an estimate's target, when it is in use (and still is). */
+static bool estimate_holder(const struct pidcycle_estimate *e,
+			    struct pidcycle_holder *h)
+{
+	h->sz = sizeof(*h);
+	return e->why == -EEXIST && pidcycle_holder(e->target, h) > 0;
+}
+
 static void estimate_json(const struct pidcycle_estimate *e)
 {
-	printf("{\"target\":%d,\"last_pid\":%d,\"reachable\":%s,",
-	       (int)e->target, (int)e->last_pid, json_bool(e->reachable));
+	struct pidcycle_holder h;
+	bool held = estimate_holder(e, &h);
+
+	printf("{");
+	cli_json_int(stdout, "target", e->target, ",");
+	cli_json_int(stdout, "last_pid", e->last_pid, ",");
+	cli_json_bool(stdout, "reachable", e->reachable, ",");
 	if (e->reachable)
-		printf("\"why\":null,");
+		cli_json_null(stdout, "why", ",");
 	else
-		json_str("why", strerror(-e->why), ",");
-	printf("\"wraps\":%s,\"distance\":%llu,\"in_use\":%llu,",
-	       json_bool(e->wraps), (unsigned long long)e->distance,
-	       (unsigned long long)e->in_use);
-	json_str("strategy", cli_strategy_name(e->strategy), ",");
-	json_num("pids_per_sec", e->rate, ",");
-	json_num("eta_seconds", e->eta_sec, "}\n");
+		cli_json_str(stdout, "why", strerror(-e->why), ",");
+	cli_json_key(stdout, "holder");
+	cli_holder_json(stdout, held ? &h : NULL);
+	printf(",");
+	cli_json_bool(stdout, "wraps", e->wraps, ",");
+	cli_json_uint(stdout, "distance", e->distance, ",");
+	cli_json_uint(stdout, "in_use", e->in_use, ",");
+	cli_json_str(stdout, "strategy", cli_strategy_name(e->strategy), ",");
+	cli_json_num(stdout, "pids_per_sec", e->rate, ",");
+	cli_json_num(stdout, "eta_seconds", e->eta_sec, "}\n");
 }
 
 void cli_print_estimate(const struct pidcycle_estimate *e, bool json)
@@ -136,10 +129,17 @@ void cli_print_estimate(const struct pidcycle_estimate *e, bool json)
 	}
 	printf("target      %d\n", (int)e->target);
 	printf("last_pid    %d\n", (int)e->last_pid);
-	if (e->reachable)
+	struct pidcycle_holder h;
+	char who[160];
+
+	if (e->reachable) {
 		printf("reachable   yes\n");
-	else
+	} else if (estimate_holder(e, &h)) {
+		pidcycle_holder_text(&h, who, sizeof(who));
+		printf("reachable   no (%s: in use by %s)\n", strerror(-e->why), who);
+	} else {
 		printf("reachable   no (%s)\n", strerror(-e->why));
+	}
 	printf("wraps       %s\n", yes_no(e->wraps));
 	printf("distance    %llu free numbers to burn\n",
 	       (unsigned long long)e->distance);
@@ -158,12 +158,12 @@ void cli_print_burn(const struct pidcycle_stats *st, bool json)
 {
 	if (json) {
 		printf("{");
-		json_str("strategy", cli_strategy_name(st->strategy), ",");
-		printf("\"threads\":%u,\"count\":%llu,", st->threads,
-		       (unsigned long long)st->burnt);
-		json_num("seconds", st->seconds, ",");
-		json_num("pids_per_sec", st->pids_per_sec, ",");
-		printf("\"laps\":%u}\n", st->laps);
+		cli_json_str(stdout, "strategy", cli_strategy_name(st->strategy), ",");
+		cli_json_uint(stdout, "threads", st->threads, ",");
+		cli_json_uint(stdout, "count", st->burnt, ",");
+		cli_json_num(stdout, "seconds", st->seconds, ",");
+		cli_json_num(stdout, "pids_per_sec", st->pids_per_sec, ",");
+		cli_json_uint(stdout, "laps", st->laps, "}\n");
 		return;
 	}
 	printf("burnt %llu PIDs in %.3f s with %s, %u thread%s: %.0f PIDs/s",
@@ -175,26 +175,92 @@ void cli_print_burn(const struct pidcycle_stats *st, bool json)
 	printf("\n");
 }
 
-static const char *hint(int err, bool pid_call)
+void cli_print_pid(pid_t pid, bool json)
 {
+	if (json) {
+		printf("{");
+		cli_json_int(stdout, "pid", pid, "}\n");
+	} else {
+		printf("%d\n", (int)pid);
+	}
+}
+
+/* ---- holders ----------------------------------------------------------- */
+
+/* A comm may hold anything: quotes and control characters become '?'. */
+static const char *const hold_names[] = {
+	[PIDCYCLE_HOLD_NONE] = "none", [PIDCYCLE_HOLD_PID] = "pid",
+	[PIDCYCLE_HOLD_TID] = "tid", [PIDCYCLE_HOLD_PGRP] = "pgrp",
+	[PIDCYCLE_HOLD_SESSION] = "session", [PIDCYCLE_HOLD_HIDDEN] = "hidden",
+};
+
+void cli_holder_json(FILE *f, const struct pidcycle_holder *h)
+{
+	bool known = h && h->pid > 0;
+
+	if (!h) {
+		fputs("null", f);
+		return;
+	}
+	fputc('{', f);
+	if (known)
+		cli_json_int(f, "pid", h->pid, ",");
+	else
+		cli_json_null(f, "pid", ",");
+	if (h->how == PIDCYCLE_HOLD_TID)
+		cli_json_int(f, "tid", h->number, ",");
+	else
+		cli_json_null(f, "tid", ",");
+	if (known && h->comm[0])
+		cli_json_str(f, "comm", h->comm, ",");
+	else
+		cli_json_null(f, "comm", ",");
+	if (known && h->uid != (uid_t)-1)
+		cli_json_uint(f, "uid", h->uid, ",");
+	else
+		cli_json_null(f, "uid", ",");
+	cli_json_str(f, "as", (unsigned int)h->how < sizeof(hold_names) /
+		     sizeof(hold_names[0]) ? hold_names[h->how] : "hidden", ",");
+	cli_json_bool(f, "zombie", h->zombie, "}");
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* A few words on what the error means here, or "" for none. */
+static void hint(int err, bool pid_call, char *buf, size_t n)
+{
+	const char *h = NULL;
+
 	switch (err) {
 	case EPERM:
-		return "needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE over the PID namespace";
+		h = "needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE over the PID namespace";
+		break;
 	case ERANGE:
-		return "below the wrap floor 300, unreachable without privilege";
+		h = "below the wrap floor 300, unreachable without privilege";
+		break;
 	case EEXIST:
-		return "PID in use";
+		h = "PID in use";
+		break;
 	case ETIMEDOUT:
-		return "--timeout or --max-burn budget spent";
+		h = "--timeout or --max-burn budget spent";
+		break;
 	case EAGAIN:
-		return "lost a race, try again";
+		h = "lost a race, try again";
+		break;
 	case ENOSYS:
-		return "no usable strategy for this call here, see 'pidcycle probe'";
+		h = "no usable strategy for this call here, see 'pidcycle probe'";
+		break;
 	case EINVAL:
-		return pid_call ? "PID must be below pid_max" : NULL;
+		h = pid_call ? "PID must be below pid_max" : NULL;
+		break;
+	case ENOSPC:
+		/* The library says a limit on tasks refused a clone: which? */
+		cli_task_limit_now(buf, n);
+		return;
 	default:
-		return NULL;
+		break;
 	}
+	snprintf(buf, n, "%s", h ? h : "");
 }
 
 int cli_status(int err, bool pid_call)
@@ -216,14 +282,107 @@ int cli_status(int err, bool pid_call)
 	}
 }
 
-int cli_error(const char *what, int err, bool pid_call)
+void cli_report_json(bool on)
 {
-	const char *h = hint(-err, pid_call);
+	errors_json = on;
+}
 
+static void error_json(const char *what, int err, const char *h,
+		       const struct pidcycle_holder *holder, int status)
+{
+	const char *name = err ? strerrorname_np(err) : NULL;
+
+	fputc('{', stderr);
+	cli_json_str(stderr, "what", what, ",");
+	cli_json_int(stderr, "errno", err, ",");
+	cli_json_str(stderr, "name", name ? name : "", ",");
+	cli_json_str(stderr, "message", strerror(err), ",");
+	if (*h)
+		cli_json_str(stderr, "hint", h, ",");
+	else
+		cli_json_null(stderr, "hint", ",");
+	cli_json_key(stderr, "holder");
+	cli_holder_json(stderr, holder);
+	fputc(',', stderr);
+	cli_json_int(stderr, "exit_status", status, "}\n");
+}
+
+/* sys: a system call of the CLI's own failed, not the library: no hint. */
+static int report(const char *what, int err, bool pid_call, const char *why,
+		  const struct pidcycle_holder *holder, bool sys)
+{
+	int status = cli_status(err, pid_call);
+	char h[256], who[160];
+
+	if (why) {
+		snprintf(h, sizeof(h), "%s", why);
+	} else if (holder) {
+		pidcycle_holder_text(holder, who, sizeof(who));
+		snprintf(h, sizeof(h), "in use by %s", who);
+	} else if (sys) {
+		h[0] = '\0';
+	} else {
+		hint(-err, pid_call, h, sizeof(h));
+	}
 	fflush(stdout);
-	if (h)
+	if (errors_json)
+		error_json(what, -err, h, holder, status);
+	else if (*h)
 		fprintf(stderr, "pidcycle: %s: %s (%s)\n", what, strerror(-err), h);
 	else
 		fprintf(stderr, "pidcycle: %s: %s\n", what, strerror(-err));
-	return cli_status(err, pid_call);
+	return status;
+}
+
+int cli_report_error(const char *what, int err, bool pid_call,
+		     const char *why, const struct pidcycle_holder *holder)
+{
+	return report(what, err, pid_call, why, holder, false);
+}
+
+int cli_error_why(const char *what, int err, const char *why)
+{
+	int status = cli_status(err, false);
+
+	fflush(stdout);
+	if (errors_json)
+		error_json(what, -err, why, NULL, status);
+	else
+		fprintf(stderr, "pidcycle: %s: %s\n", what, why);
+	return status;
+}
+
+int cli_error(const char *what, int err, bool pid_call)
+{
+	return report(what, err, pid_call, NULL, NULL, false);
+}
+
+int cli_error_sys(const char *what, int err)
+{
+	return report(what, err, false, NULL, NULL, true);
+}
+
+int cli_error_pid(const char *what, int err, pid_t pid)
+{
+	struct pidcycle_holder h = { .sz = sizeof(h) };
+	bool held = err == -EEXIST && pid > 0 && pidcycle_holder(pid, &h) > 0;
+
+	return report(what, err, true, NULL, held ? &h : NULL, false);
+}
+
+void cli_usage_error(const char *msg)
+{
+	fflush(stdout);
+	if (!errors_json) {
+		fprintf(stderr, "pidcycle: %s\n", msg);
+		return;
+	}
+	fputc('{', stderr);
+	cli_json_str(stderr, "what", "usage", ",");
+	cli_json_int(stderr, "errno", EINVAL, ",");
+	cli_json_str(stderr, "name", "EINVAL", ",");
+	cli_json_str(stderr, "message", msg, ",");
+	cli_json_null(stderr, "hint", ",");
+	cli_json_null(stderr, "holder", ",");
+	cli_json_int(stderr, "exit_status", CLI_EXIT_USAGE, "}\n");
 }

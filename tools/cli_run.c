@@ -128,22 +128,20 @@ int cli_run(enum pidcycle_strategy strategy, unsigned int threads,
 				 "binary or in " PIDCYCLE_LIBDIR ")", -ENOENT, false);
 	ret = cli_sig_init(1);
 	if (ret < 0)
-		return cli_error("signals", ret, false);
+		return cli_error_sys("signals", ret);
 	ret = emul_start(&em, &o, &e);
-	if (ret < 0) {
-		fprintf(stderr, "pidcycle: run: %s\n", e.why);
-		return cli_status(ret, false);
-	}
+	if (ret < 0)
+		return cli_error_why("run", ret, e.why);
 	fflush(NULL);
 	child = fork();
 	if (child == 0)
 		start_cmd(cmd, preload, o.timeout_ms, timeout_ms != 0);
 	if (child < 0) {
-		ret = cli_error("run: fork", -errno, false);
+		ret = cli_error_sys("run: fork", -errno);
 		emul_stop(&em);
 		return ret;
 	}
 	ret = cli_sig_wait_all(child, reaped_other, &em);
 	emul_stop(&em);
-	return ret < 0 ? cli_error("wait", ret, false) : ret;
+	return ret < 0 ? cli_error_sys("wait", ret) : ret;
 }

@@ -1,16 +1,22 @@
-/* pidcycle.c - the pidcycle command: probe, next, exec, run, burn and estimate over libpidcycle. */
+/* pidcycle.c - the pidcycle command: probe, next, exec, run, burn, estimate and plan over libpidcycle. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pidcycle.h"
+#include "cli_fds.h"
 #include "cli_parse.h"
+#include "cli_plan.h"
 #include "cli_progress.h"
 #include "cli_report.h"
 #include "cli_run.h"
@@ -22,10 +28,14 @@ enum {
 	O_JSON = 1 << 0, O_STRATEGY = 1 << 1, O_THREADS = 1 << 2,
 	O_TIMEOUT = 1 << 3, O_MAX_BURN = 1 << 4, O_PROGRESS = 1 << 5,
 	O_QUIET = 1 << 6, O_PID = 1 << 7, O_MIN = 1 << 8, O_NO_WAIT = 1 << 9,
-	O_HELP = 1 << 10, O_VERSION = 1 << 11,
+	O_HELP = 1 << 10, O_VERSION = 1 << 11, O_CRIU = 1 << 12,
 };
-#define O_COMMON (O_STRATEGY | O_THREADS | O_TIMEOUT | O_MAX_BURN | \
+#define O_COMMON (O_JSON | O_STRATEGY | O_THREADS | O_TIMEOUT | O_MAX_BURN | \
 		  O_PROGRESS | O_QUIET)
+
+/* struct command's operands, besides an exact count. */
+#define OPS_CMD (-1)		/* CMD [ARG...]: options stop at CMD */
+#define OPS_LIST (-2)		/* any number; the command checks them */
 
 struct cli {
 	const struct command *cmd;
@@ -34,6 +44,7 @@ struct cli {
 	unsigned int threads, timeout_ms;
 	uint64_t max_burn;
 	pid_t target;			/* exec --pid / --min */
+	const char *criu_dir;		/* plan --criu */
 	char **args;			/* operands (exec: CMD [ARG...]) */
 	int nargs;
 	struct cli_progress progress;
@@ -42,7 +53,7 @@ struct cli {
 struct command {
 	const char *name;
 	unsigned int options;		/* O_* allowed */
-	int operands;			/* exact count; -1: CMD [ARG...] */
+	int operands;			/* exact count, OPS_CMD or OPS_LIST */
 	int (*run)(struct cli *c);
 };
 
@@ -50,12 +61,14 @@ static const char usage_text[] =
 	"usage: pidcycle probe [--json]\n"
 	"       pidcycle next PID [OPTIONS]\n"
 	"       pidcycle exec (--pid PID | --min PID) [OPTIONS] [--no-wait] -- CMD [ARG...]\n"
-	"       pidcycle run [--strategy NAME] [--threads N] [--timeout SECONDS] -- CMD [ARG...]\n"
+	"       pidcycle run [--strategy NAME] [--threads N] [--timeout SECONDS] [--json] -- CMD [ARG...]\n"
 	"       pidcycle burn COUNT [OPTIONS] [--json]\n"
 	"       pidcycle estimate PID [--strategy NAME] [--threads N] [--json]\n"
+	"       pidcycle plan (PID... | --criu DIR) [--strategy NAME] [--threads N]\n"
+	"                     [--timeout SECONDS] [--max-burn COUNT] [--quiet] [--json]\n"
 	"       pidcycle --help | --version\n"
 	"OPTIONS: --strategy NAME  --threads N  --timeout SECONDS  --max-burn COUNT\n"
-	"         --progress | --quiet\n"
+	"         --progress | --quiet  --json\n"
 	"strategies: auto settid lastpid ghost thread vfork fork\n";
 
 static void usage(FILE *f)
@@ -63,18 +76,31 @@ static void usage(FILE *f)
 	fputs(usage_text, f);
 }
 
-/* One line saying what is wrong, then the usage; exit 2. */
+static bool json_errors;	/* --json is on the command line */
+
+/* Say once that stdout failed; what is still buffered is dropped with it. */
+static int stdout_failed(int err)
+{
+	int st = cli_error_sys("standard output", err);
+
+	__fpurge(stdout);
+	clearerr(stdout);
+	return st;
+}
+
+/* One line saying what is wrong, then the usage (or one JSON object); exit 2. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fputs("pidcycle: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
+	cli_usage_error(msg);
+	if (!json_errors)
+		usage(stderr);
 	exit(CLI_EXIT_USAGE);
 }
 
@@ -131,6 +157,8 @@ static void take_option(struct cli *c, int opt)
 		want_limit(c, opt, optarg);
 	else if (opt & (O_PID | O_MIN))
 		c->target = want_pid(opt == O_PID ? "--pid" : "--min", optarg);
+	else if (opt == O_CRIU)
+		c->criu_dir = optarg;
 }
 
 static const struct option long_opts[] = {
@@ -144,6 +172,7 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, O_PID },
 	{ "min", required_argument, NULL, O_MIN },
 	{ "no-wait", no_argument, NULL, O_NO_WAIT },
+	{ "criu", required_argument, NULL, O_CRIU },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -157,14 +186,36 @@ static const char *option_name(int opt)
 	return "?";
 }
 
-/* Options after the command word; exec stops at CMD ("+"), the rest permute. */
-static void parse_options(struct cli *c, int argc, char **argv)
+static const char *optstring_of(const struct command *cmd)
 {
-	const char *optstring = c->cmd->operands < 0 ? "+:h" : ":h";
+	return cmd->operands == OPS_CMD ? "+:h" : ":h";
+}
+
+/*
+ * Is --json among the options (not among CMD's arguments)? A first pass with
+ * the same rules as the real one, so that even a usage error found before
+ * --json is read comes out as JSON.
+ */
+static bool wants_json(const struct command *cmd, int argc, char **argv)
+{
+	bool json = false;
 	int opt;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, optstring_of(cmd), long_opts, NULL)) != -1)
+		json |= opt == O_JSON;
+	return json;
+}
+
+/* Options after the command word; exec stops at CMD ("+"), the rest permute. */
+static void parse_options(struct cli *c, int argc, char **argv)
+{
+	const char *optstring = optstring_of(c->cmd);
+	int opt;
+
+	opterr = 0;
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, optstring, long_opts, NULL)) != -1) {
 		if (opt == ':')
 			usage_error("%s needs a value", argv[optind - 1]);
@@ -196,7 +247,7 @@ static void check_options(const struct cli *c)
 		usage_error("exec needs --pid PID or --min PID");
 	if ((c->seen & O_PID) && (c->seen & O_MIN))
 		usage_error("--pid and --min exclude each other");
-	if (c->cmd->operands < 0 && c->nargs == 0)
+	if (c->cmd->operands == OPS_CMD && c->nargs == 0)
 		usage_error("%s needs a command after --", c->cmd->name);
 }
 
@@ -217,13 +268,14 @@ static void start_long(struct cli *c, bool forward)
 	int ret = cli_sig_init(forward);
 
 	if (ret < 0)
-		exit(cli_error("signals", ret, false));
+		exit(cli_error_sys("signals", ret));
 	cli_progress_init(&c->progress, c->seen & O_PROGRESS);
 }
 
 /* After a long call: 128+N if signal N asked to stop (even if the call had
- * just finished), the failure's status with a message if it failed, else 0. */
-static int end_long(struct cli *c, int ret, const char *what, bool pid_call)
+ * just finished), the failure's status with a message if it failed, else 0.
+ * pid: the PID the call asked for (its holder is named), 0 for none. */
+static int end_long(struct cli *c, int ret, const char *what, pid_t pid)
 {
 	int sig;
 
@@ -231,7 +283,9 @@ static int end_long(struct cli *c, int ret, const char *what, bool pid_call)
 	sig = cli_sig_stop();
 	if (sig)
 		return 128 + sig;
-	return ret < 0 ? cli_error(what, ret, pid_call) : 0;
+	if (ret >= 0)
+		return 0;
+	return pid ? cli_error_pid(what, ret, pid) : cli_error(what, ret, false);
 }
 
 static int run_probe(struct cli *c)
@@ -257,13 +311,13 @@ static int run_estimate(struct cli *c)
 
 	if (ret < 0) {
 		snprintf(what, sizeof(what), "estimate PID %d", (int)pid);
-		return cli_error(what, ret, true);
+		return cli_error_pid(what, ret, pid);
 	}
 	cli_print_estimate(&est, c->seen & O_JSON);
 	return 0;
 }
 
-/* Silent on success, like other set-style commands. */
+/* Silent on success, like other set-style commands; --json: {"pid":PID}. */
 static int run_next(struct cli *c)
 {
 	pid_t pid = want_pid("PID", c->args[0]);
@@ -275,7 +329,10 @@ static int run_next(struct cli *c)
 	o = lib_opts(c);
 	ret = pidcycle_set_next(pid, &o);
 	snprintf(what, sizeof(what), "set next PID %d", (int)pid);
-	return end_long(c, ret, what, true);
+	ret = end_long(c, ret, what, pid);
+	if (ret == 0 && (c->seen & O_JSON))
+		cli_print_pid(pid, true);
+	return ret;
 }
 
 static int run_burn(struct cli *c)
@@ -292,19 +349,42 @@ static int run_burn(struct cli *c)
 	o = lib_opts(c);
 	ret = pidcycle_burn(count, &o, &st);
 	snprintf(what, sizeof(what), "burn %llu PIDs", (unsigned long long)count);
-	ret = end_long(c, ret, what, false);
+	ret = end_long(c, ret, what, 0);
 	if (ret == 0 && ((c->seen & O_JSON) || !(c->seen & O_QUIET)))
 		cli_print_burn(&st, c->seen & O_JSON);
 	return ret;
 }
 
-/* In the new child: become CMD, or fail like env(1) does (127/126). */
+/*
+ * The gate between the new child and CMD. The child waits on it before it
+ * becomes CMD; the parent opens it only once what it must print (the PID,
+ * for --no-wait and --json) is out. A parent that cannot print, or dies
+ * first, never opens it: the child then exits without running CMD, so no
+ * caller sees pidcycle fail while CMD runs. A socket, not a pipe: a send to a
+ * child killed meanwhile must not raise SIGPIPE in us.
+ */
+static int gate[2] = { -1, -1 };
+
+static int gate_make(void)
+{
+	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) ? -errno : 0;
+}
+
+/* In the new child: wait at the gate, then become CMD, or fail like env(1) (127/126). */
 static void __attribute__((noreturn)) exec_cmd(struct cli *c)
 {
-	char msg[512];
+	char msg[512], go;
+	ssize_t n;
 	int err, len;
 
 	cli_progress_clear(&c->progress);
+	close(gate[1]);
+	do
+		n = read(gate[0], &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(CLI_EXIT_FAILURE);	/* the parent said no: CMD never runs */
+	close(gate[0]);
 	cli_sig_child();
 	execvp(c->args[0], c->args);
 	err = errno;
@@ -322,29 +402,60 @@ static int exec_failed(struct cli *c, pid_t ret)
 
 	snprintf(what, sizeof(what), "fork at PID %s%d",
 		 c->seen & O_MIN ? ">= " : "", (int)c->target);
-	return end_long(c, ret, what, true);
+	return end_long(c, ret, what, c->target);
 }
 
-/* --no-wait: print the PID and leave; a stop signal that came meanwhile is
- * passed on, since nobody will be there to forward it later. */
-static int exec_no_wait(pid_t child)
+/* Print the PID (--no-wait, --json) and flush: 0 or -errno. */
+static int say_pid(struct cli *c, pid_t child)
 {
-	int sig = cli_sig_stop();
+	if (!(c->seen & (O_NO_WAIT | O_JSON)))
+		return 0;
+	cli_print_pid(child, c->seen & O_JSON);
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return errno ? -errno : -EIO;
+}
+
+/* The child waits at the gate: let it become CMD, or make it leave and reap it. */
+static void gate_open(pid_t child, bool go)
+{
+	int status;
+
+	if (go && send(gate[1], "g", 1, MSG_NOSIGNAL) != 1)
+		go = false;	/* it is gone already: cli_sig_wait reports how */
+	close(gate[1]);
+	if (!go)
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+}
+
+/*
+ * Let CMD start once the PID is out. --no-wait: a stop signal that came
+ * meanwhile cancels CMD, since nobody will be there to forward it later.
+ * Returns 0, or the exit status when CMD will not run.
+ */
+static int start_cmd(struct cli *c, pid_t child)
+{
+	int sig = c->seen & O_NO_WAIT ? cli_sig_stop() : 0, err;
 
 	if (sig) {
-		kill(child, sig);
+		gate_open(child, false);
 		return 128 + sig;
 	}
-	printf("%d\n", (int)child);
-	return 0;
+	err = say_pid(c, child);
+	gate_open(child, !err);
+	return err ? stdout_failed(err) : 0;
 }
 
 static int run_exec(struct cli *c)
 {
 	struct pidcycle_opts o;
 	pid_t child;
-	int ret;
+	int ret = gate_make();
 
+	if (ret)
+		return cli_error_sys("socketpair", ret);
 	start_long(c, true);
 	o = lib_opts(c);
 	if (c->seen & O_MIN)
@@ -353,13 +464,44 @@ static int run_exec(struct cli *c)
 		child = pidcycle_fork_at(c->target, &o);
 	if (child == 0)
 		exec_cmd(c);
-	if (child < 0)
+	close(gate[0]);
+	if (child < 0) {
+		close(gate[1]);
 		return exec_failed(c, child);
+	}
 	c->progress.drawn = false;	/* the child erased it, before CMD ran */
-	if (c->seen & O_NO_WAIT)
-		return exec_no_wait(child);
+	ret = start_cmd(c, child);
+	if (ret || (c->seen & O_NO_WAIT))
+		return ret;
 	ret = cli_sig_wait(child);
-	return ret < 0 ? cli_error("wait", ret, false) : ret;
+	return ret < 0 ? cli_error_sys("wait", ret) : ret;
+}
+
+/* Plan operands are PIDs; --criu instead reads them from an image. */
+static int run_plan(struct cli *c)
+{
+	PIDCYCLE_OPTS(o, .strategy = c->strategy, .threads = c->threads,
+		      .timeout_ms = c->timeout_ms, .max_burn = c->max_burn);
+	struct cli_plan_req req = {
+		.criu_dir = c->criu_dir, .opts = &o, .npids = (size_t)c->nargs,
+		.json = c->seen & O_JSON, .quiet = c->seen & O_QUIET,
+	};
+	uint32_t *pids;
+	int ret;
+
+	if (c->criu_dir && c->nargs)
+		usage_error("plan takes PIDs or --criu DIR, not both");
+	if (!c->criu_dir && !c->nargs)
+		usage_error("plan needs PIDs or --criu DIR");
+	pids = calloc(req.npids ? req.npids : 1, sizeof(*pids));
+	if (!pids)
+		return cli_error_sys("plan", -ENOMEM);
+	for (int i = 0; i < c->nargs; i++)
+		pids[i] = (uint32_t)want_pid("PID", c->args[i]);
+	req.pids = pids;
+	ret = cli_plan(&req);
+	free(pids);
+	return ret;
 }
 
 /* CMD with an emulated ns_last_pid (cli_run.c); --timeout is per write. */
@@ -371,10 +513,12 @@ static int run_run(struct cli *c)
 static const struct command commands[] = {
 	{ "probe", O_JSON, 0, run_probe },
 	{ "next", O_COMMON, 1, run_next },
-	{ "exec", O_COMMON | O_PID | O_MIN | O_NO_WAIT, -1, run_exec },
-	{ "run", O_STRATEGY | O_THREADS | O_TIMEOUT, -1, run_run },
-	{ "burn", O_COMMON | O_JSON, 1, run_burn },
+	{ "exec", O_COMMON | O_PID | O_MIN | O_NO_WAIT, OPS_CMD, run_exec },
+	{ "run", O_JSON | O_STRATEGY | O_THREADS | O_TIMEOUT, OPS_CMD, run_run },
+	{ "burn", O_COMMON, 1, run_burn },
 	{ "estimate", O_JSON | O_STRATEGY | O_THREADS, 1, run_estimate },
+	{ "plan", O_JSON | O_STRATEGY | O_THREADS | O_TIMEOUT | O_MAX_BURN |
+		  O_QUIET | O_CRIU, OPS_LIST, run_plan },
 };
 
 static const struct command *find_command(const char *name)
@@ -391,7 +535,7 @@ static int flush_stdout(int ret)
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return ret;
-	int st = cli_error("standard output", errno ? -errno : -EIO, false);
+	int st = stdout_failed(errno ? -errno : -EIO);
 
 	return ret ? ret : st;
 }
@@ -421,12 +565,17 @@ static int top_level(const char *arg)
 int main(int argc, char **argv)
 {
 	struct cli c = { .strategy = PIDCYCLE_AUTO };
+	int ret = cli_fds_guard();
 
+	if (ret < 0)
+		return cli_error_sys("standard fds", ret);
 	if (argc < 2)
 		usage_error("no command given");
 	c.cmd = find_command(argv[1]);
 	if (!c.cmd)
 		return top_level(argv[1]);
+	json_errors = wants_json(c.cmd, argc - 1, argv + 1);
+	cli_report_json(json_errors);
 	parse_options(&c, argc - 1, argv + 1);
 	if (c.seen & (O_HELP | O_VERSION))
 		return help_or_version(c.seen);

@@ -117,6 +117,9 @@ scenario shim-log 0 "pidcycle-preload: clone3 pid 6000: ok, [0-9]+ burnt" - 0 \
 # (in_ns.sh is 1; setpriv, then env, exec into it); 1 would not do: the
 # kernel lets anyone ask for 1 and answers EEXIST itself.
 scenario shim-inuse 2 "clone3 with set_tid failed: EEXIST" - 0 "$P" -- clone3 2
+# ... and the log names who holds it.
+scenario shim-inuse-log 2 "pidcycle-preload: clone3 pid 2: failed \(EEXIST: in use by 2 'criu_pattern', uid 65534\)" \
+	- 0 "$P" "$L" -- clone3 2
 # The budget: far away with a tiny timeout fails with ETIMEDOUT, no child.
 scenario shim-timeout 2 "Can't set last_pid: ETIMEDOUT" - 0 "$P" \
 	PIDCYCLE_TIMEOUT=0.001 -- lastpid 4000000
