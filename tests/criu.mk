@@ -1,5 +1,6 @@
 # tests/criu.mk - check-criu: the end-to-end suite with a real CRIU (not in `make check`: CI has none).
 #   make check-criu CRIU=/path/to/criu [CRIU_CASES="threads:20 jvm:10 ..."]
+#   (without CRIU_CASES: every restore case once, then check-criu-plan)
 CRIU ?=
 CRIU_CASES ?=
 CRIU_TEST_BINS := $(B)/tests/criu/target $(B)/tests/criu/detach $(B)/tests/run/enosys \
@@ -20,7 +21,10 @@ $(B)/tests/criu/Ticker.class: tests/criu/Ticker.java
 	@mkdir -p $(dir $@)
 	$(Q)javac -d $(dir $@) $< || echo "check-criu: javac failed: the jvm case will fail" >&2
 
+# The whole suite also plans real dumps (tests/criu/plan.sh, check-criu-plan);
+# CRIU_CASES picks restore cases only.
 check-criu: $(CLI) $(SHIM) $(CRIU_TEST_BINS) $(B)/tests/criu/Ticker.class
 	$(Q)$(SAN_NOLEAK) sh tests/criu/suite.sh $(B) "$(CRIU)" $(CRIU_CASES)
+	$(if $(CRIU_CASES),,$(Q)sh tests/criu/plan.sh $(CLI) "$(CRIU)")
 
 .PHONY: check-criu
