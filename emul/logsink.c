@@ -1,4 +1,4 @@
-/* logsink.c - where PIDCYCLE_LOG sends a line: nowhere, standard error, or the end of a file. */
+/* logsink.c - PIDCYCLE_LOG's lines: formatted, then sent nowhere, to standard error, or to the end of a file. */
 /*
  * Shared by the preload and the run server. A value with a '/' in it names a
  * file: each line is appended with one write() on a descriptor opened for it
@@ -8,6 +8,7 @@
  * Raw system calls: in the preload, write() and open() are our own wrappers.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -42,4 +43,19 @@ void logsink_write(const char *value, const char *line, size_t len)
 	/* Ours even if it is 2: a host that closed fd 2 got it from open. */
 	if (logsink_kind(value) == LOGSINK_FILE)
 		pc_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+void logsink_vline(const char *value, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[512];
+	int n;
+
+	if (logsink_kind(value) == LOGSINK_OFF)
+		return;
+	n = snprintf(line, sizeof(line), "%s", prefix);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	logsink_write(value, line, (size_t)n);
 }

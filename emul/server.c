@@ -36,20 +36,15 @@
 
 void emul_log(const struct srv *s, const char *fmt, ...)
 {
-	char line[512];
+	char prefix[32];
 	va_list ap;
-	int n;
 
 	if (logsink_kind(s->o->log) == LOGSINK_OFF)
 		return;
-	n = snprintf(line, sizeof(line), "pidcycle run[%d]: ", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "pidcycle run[%d]: ", (int)getpid());
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	logsink_vline(s->o->log, prefix, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	logsink_write(s->o->log, line, (size_t)n);
 }
 
 /* Tell run why we could not start (it shows the message), then leave. */

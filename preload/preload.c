@@ -106,20 +106,14 @@ __attribute__((constructor)) static void run_mode(void)
 
 void shim_log(const char *fmt, ...)
 {
-	char line[512];
-	int saved = errno, n;
+	int saved = errno;
 	va_list ap;
 
 	if (!shim_cfg_get()->log)
 		return;
-	n = snprintf(line, sizeof(line), "pidcycle-preload: ");
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	logsink_vline(cfg.log, "pidcycle-preload: ", fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	logsink_write(cfg.log, line, (size_t)n);
 	errno = saved;
 }
 

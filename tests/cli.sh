@@ -6,33 +6,10 @@
 set -u
 
 CLI=${1:?usage: cli.sh PATH-TO-pidcycle}
-pass=0
-failed=0
+. "$(dirname "$0")/lib.sh"
+pid1_only cli.sh "it moves the PID cursor"
 T=$(mktemp -d) || exit 1
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3 || true)
-
-if [ "$$" != 1 ]; then
-	echo "cli.sh: must be PID 1 of a private PID namespace (it moves the PID cursor)" >&2
-	exit 2
-fi
-
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
-
-# The cursor into $L, with shell builtins only: a fork would move it. Not from
-# ns_last_pid: the shell reads byte by byte and sysctl files end after one.
-getlast() { read -r _ _ _ _ L < /proc/loadavg; }
-
-# expect_exit WANT DESC CMD...: run CMD, check its status; output in $T/out, $T/err.
-expect_exit() {
-	want=$1 desc=$2
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$desc (exit $got)"
-	else bad "$desc: exit $got, want $want; stderr: $(head -c 300 "$T/err")"; fi
-}
+find_python
 
 # A usage error: exit 2, a message on stderr, nothing on stdout.
 usage_err() {
@@ -53,16 +30,6 @@ runtime_err() {
 	if ! grep -q '^pidcycle: [^:][^:]*: .' "$T/err"; then
 		bad "runtime: $desc: stderr is not 'pidcycle: <what>: <why>': $(head -c 300 "$T/err")"
 	fi
-}
-
-json_check() {	# json_check DESC FILE PYTHON-EXPR-ON-d
-	if [ -z "$PY" ]; then
-		bad "$1: python3 is missing (.ci/run installs it)"
-		return
-	fi
-	if "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ('"$3"') else 1)' "$2" 2> "$T/pyerr"
-	then ok "$1"
-	else bad "$1: $(head -c 300 "$2") $(head -c 300 "$T/pyerr")"; fi
 }
 
 usage_tests() {
@@ -215,5 +182,4 @@ next_tests
 burn_tests
 runtime_tests
 rm -rf "$T"
-echo "cli: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+summary cli

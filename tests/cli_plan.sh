@@ -9,44 +9,12 @@ set -u
 
 CLI=${1:?usage: cli_plan.sh PATH-TO-pidcycle PATH-TO-criu_images}
 IMG=${2:?usage: cli_plan.sh PATH-TO-pidcycle PATH-TO-criu_images}
-pass=0
-failed=0
+. "$(dirname "$0")/lib.sh"
+pid1_only cli_plan.sh "it moves the PID cursor"
 T=$(mktemp -d) || exit 1
-PY=$(command -v python3 || true)
+find_python
 ME=$(id -u)
 KIDS=
-
-if [ "$$" != 1 ]; then
-	echo "cli_plan.sh: must be PID 1 of a private PID namespace (it moves the PID cursor)" >&2
-	exit 2
-fi
-
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
-
-# The cursor into $L with builtins only: a fork would move it.
-getlast() { read -r _ _ _ _ L < /proc/loadavg; }
-
-# run WANT DESC CMD...: run CMD, check its status; output in $T/out, $T/err.
-run() {
-	want=$1 desc=$2
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$desc (exit $got)"
-	else bad "$desc: exit $got, want $want; stderr: $(head -c 300 "$T/err")"; fi
-}
-
-# json DESC FILE EXPR: FILE is one JSON document and EXPR (python, on d) holds.
-json() {
-	if [ -z "$PY" ]; then
-		bad "$1: python3 is missing (.ci/run installs it)"
-		return
-	fi
-	if "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ('"$3"') else 1)' "$2" 2> "$T/pyerr"
-	then ok "$1"
-	else bad "$1: $(head -c 400 "$2") $(head -c 300 "$T/pyerr")"; fi
-}
 
 # has DESC FILE TEXT: FILE contains TEXT.
 has() {
@@ -97,24 +65,24 @@ wait_comm $S sleep
 mixed() {
 	getlast
 	a=$((L + 300)) c=$((L - 400)) e=$((L + 400))
-	run 121 "plan --json mixed list $*" "$CLI" plan --json "$@" $a $S 100 $c $e
+	expect_exit 121 "plan --json mixed list $*" "$CLI" plan --json "$@" $a $S 100 $c $e
 	cp "$T/out" "$T/mixed.json"
-	json "plan --json: five targets, kinds and numbers" "$T/mixed.json" \
+	json_check "plan --json: five targets, kinds and numbers" "$T/mixed.json" \
 		"[t['pid'] for t in d['targets']] == [$a, $S, 100, $c, $e] and all(t['kind'] == 'pid' for t in d['targets'])"
-	json "plan --json: the sleep is in use, its holder named" "$T/mixed.json" \
+	json_check "plan --json: the sleep is in use, its holder named" "$T/mixed.json" \
 		"d['targets'][1]['state'] == 'in_use' and d['targets'][1]['holder'] == {'pid': $S, 'tid': None, 'comm': 'sleep', 'uid': $ME, 'as': 'pid', 'zombie': False}"
-	json "plan --json: totals add up, exit_status 121" "$T/mixed.json" \
+	json_check "plan --json: totals add up, exit_status 121" "$T/mixed.json" \
 		"d['burn_total'] == sum(t['burn'] for t in d['targets'] if t['state'] == 'free') and d['laps'] == sum(t['wrap'] for t in d['targets']) and d['exit_status'] == 121 and d['failed'] == len([t for t in d['targets'] if t['state'] != 'free'])"
-	json "plan --json: errors name the first failure (in restore order)" "$T/err" \
+	json_check "plan --json: errors name the first failure (in restore order)" "$T/err" \
 		"d['errno'] == 17 and d['name'] == 'EEXIST' and d['holder']['pid'] == $S and d['exit_status'] == 121 and 'PID $S' in d['what']"
 }
 
 mixed $BURN
-json "plan: free ahead, behind the cursor wraps, ETA from the rate" "$T/mixed.json" \
+json_check "plan: free ahead, behind the cursor wraps, ETA from the rate" "$T/mixed.json" \
 	"[t['state'] for t in d['targets']] == ['free', 'in_use', 'unreachable', 'free', 'free'] and [t['wrap'] for t in d['targets']] == [False, False, False, True, False] and d['laps'] == 1 and d['rate'] > 0 and abs(d['eta_sec'] - d['burn_total'] / d['rate']) < 1e-6 * (1 + d['eta_sec']) and d['targets'][2]['why'].startswith('below the wrap floor')"
 if [ "$ME" = 0 ]; then
 	mixed
-	json "plan as root: settid, nothing to burn, 100 can be had" "$T/mixed.json" \
+	json_check "plan as root: settid, nothing to burn, 100 can be had" "$T/mixed.json" \
 		"d['strategy'] == 'settid' and d['burn_total'] == 0 and d['rate'] == 0 and d['eta_sec'] == 0 and [t['state'] for t in d['targets']] == ['free', 'in_use', 'free', 'free', 'free']"
 fi
 
@@ -152,26 +120,26 @@ walk
 statuses() {
 	getlast
 	far=$((L + 1000))
-	run 121 "plan: in use" "$CLI" plan $S
-	run 121 "exec: in use" "$CLI" exec --pid $S -- true
-	run 121 "next: in use" "$CLI" next $S
-	run 123 "plan: pid_max is out of range (invalid)" "$CLI" plan "$max"
+	expect_exit 121 "plan: in use" "$CLI" plan $S
+	expect_exit 121 "exec: in use" "$CLI" exec --pid $S -- true
+	expect_exit 121 "next: in use" "$CLI" next $S
+	expect_exit 123 "plan: pid_max is out of range (invalid)" "$CLI" plan "$max"
 	has "plan: invalid says why" "$T/err" "out of range"
-	run 123 "exec: pid_max is out of range" "$CLI" exec --pid "$max" -- true
+	expect_exit 123 "exec: pid_max is out of range" "$CLI" exec --pid "$max" -- true
 	if [ "$ME" != 0 ]; then
-		run 123 "plan: below the wrap floor" "$CLI" plan 100
-		run 123 "exec: below the wrap floor" "$CLI" exec --pid 100 -- true
+		expect_exit 123 "plan: below the wrap floor" "$CLI" plan 100
+		expect_exit 123 "exec: below the wrap floor" "$CLI" exec --pid 100 -- true
 	fi
-	run 124 "plan: beyond --max-burn" "$CLI" plan --max-burn 10 $BURN $far
+	expect_exit 124 "plan: beyond --max-burn" "$CLI" plan --max-burn 10 $BURN $far
 	has "plan: budget says why" "$T/err" "beyond --max-burn 10"
-	run 124 "exec: beyond --max-burn" "$CLI" exec --max-burn 10 $BURN --pid $far -- true
-	run 0 "plan: a free number" "$CLI" plan --quiet $far
+	expect_exit 124 "exec: beyond --max-burn" "$CLI" exec --max-burn 10 $BURN --pid $far -- true
+	expect_exit 0 "plan: a free number" "$CLI" plan --quiet $far
 	[ -s "$T/out" ] && bad "plan --quiet printed: $(head -c 200 "$T/out")"
-	run 2 "plan: no PID" "$CLI" plan
-	run 2 "plan: PIDs and --criu" "$CLI" plan 5000 --criu "$T"
-	run 2 "plan: a bad PID" "$CLI" plan 5000 abc
-	run 2 "plan --json: usage error" "$CLI" plan --json
-	json "plan --json: the usage error is JSON" "$T/err" "d['exit_status'] == 2 and d['what'] == 'usage'"
+	expect_exit 2 "plan: no PID" "$CLI" plan
+	expect_exit 2 "plan: PIDs and --criu" "$CLI" plan 5000 --criu "$T"
+	expect_exit 2 "plan: a bad PID" "$CLI" plan 5000 abc
+	expect_exit 2 "plan --json: usage error" "$CLI" plan --json
+	json_check "plan --json: the usage error is JSON" "$T/err" "d['exit_status'] == 2 and d['what'] == 'usage'"
 }
 statuses
 
@@ -182,18 +150,18 @@ criu() {
 	p1=$((L + 200)) p2=$((L + 210)) p3=$((L + 220))
 	mkdir -p "$T/img1" "$T/img2" "$T/bad" "$T/empty"
 	"$IMG" write "$T/img1" "$p1:$((p1 + 1)),$((p1 + 2))" "$p2" "$p3:$((p3 + 1))"
-	run 0 "plan --criu: an image of free numbers" "$CLI" plan --criu "$T/img1" --json
-	json "plan --criu: processes in image order, then each one's threads" "$T/out" \
+	expect_exit 0 "plan --criu: an image of free numbers" "$CLI" plan --criu "$T/img1" --json
+	json_check "plan --criu: processes in image order, then each one's threads" "$T/out" \
 		"[(t['pid'], t['kind']) for t in d['targets']] == [($p1, 'pid'), ($p2, 'pid'), ($p3, 'pid'), ($((p1 + 1)), 'tid'), ($((p1 + 2)), 'tid'), ($((p3 + 1)), 'tid')] and all(t['state'] == 'free' for t in d['targets']) and d['exit_status'] == 0"
 	"$IMG" write "$T/img2" "$p1" "$S"
-	run 121 "plan --criu: a PID of the image is held" "$CLI" plan --criu "$T/img2"
+	expect_exit 121 "plan --criu: a PID of the image is held" "$CLI" plan --criu "$T/img2"
 	has "plan --criu: the holder is named" "$T/err" "(in use by $S 'sleep', uid $ME)"
 	printf 'not an image' > "$T/bad/pstree.img"
-	run 125 "plan --criu: a foreign file" "$CLI" plan --criu "$T/bad"
+	expect_exit 125 "plan --criu: a foreign file" "$CLI" plan --criu "$T/bad"
 	has "plan --criu: says it is no CRIU image" "$T/err" "not a CRIU image"
-	run 125 "plan --criu --json: a foreign file" "$CLI" plan --criu "$T/bad" --json
-	json "plan --criu --json: the error is JSON" "$T/err" "d['name'] == 'EBADMSG' and d['exit_status'] == 125 and 'not a CRIU image' in d['hint']"
-	run 125 "plan --criu: no pstree.img" "$CLI" plan --criu "$T/empty"
+	expect_exit 125 "plan --criu --json: a foreign file" "$CLI" plan --criu "$T/bad" --json
+	json_check "plan --criu --json: the error is JSON" "$T/err" "d['name'] == 'EBADMSG' and d['exit_status'] == 125 and 'not a CRIU image' in d['hint']"
+	expect_exit 125 "plan --criu: no pstree.img" "$CLI" plan --criu "$T/empty"
 	has "plan --criu: says which file" "$T/err" "$T/empty/pstree.img"
 }
 criu
@@ -207,17 +175,17 @@ t.start(); time.sleep(1000)' > "$T/tid" &
 	P=$!
 	keep $P
 	until { read -r tid < "$T/tid"; } 2> /dev/null; do :; done
-	run 121 "exec on a thread's TID" "$CLI" exec --pid "$tid" -- true
+	expect_exit 121 "exec on a thread's TID" "$CLI" exec --pid "$tid" -- true
 	has "the TID's holder is named" "$T/err" "(in use by thread $tid of $P 'python3', uid $ME)"
-	run 121 "exec --json on a thread's TID" "$CLI" exec --json --pid "$tid" -- true
-	json "the TID's holder in JSON" "$T/err" "d['holder'] == {'pid': $P, 'tid': $tid, 'comm': 'python3', 'uid': $ME, 'as': 'tid', 'zombie': False}"
+	expect_exit 121 "exec --json on a thread's TID" "$CLI" exec --json --pid "$tid" -- true
+	json_check "the TID's holder in JSON" "$T/err" "d['holder'] == {'pid': $P, 'tid': $tid, 'comm': 'python3', 'uid': $ME, 'as': 'tid', 'zombie': False}"
 	# A session and group whose leader is gone; the member is a sleep.
 	setsid sh -c 'sleep 1000 & echo $$ > '"$T/sid"
 	read -r g < "$T/sid"
 	for m in $(cat /proc/[0-9]*/stat 2> /dev/null | awk -v g="$g" '$5 == g {print $1}'); do
 		wait_comm "$m" sleep
 	done
-	run 121 "next on a group whose leader is gone" "$CLI" next "$g"
+	expect_exit 121 "next on a group whose leader is gone" "$CLI" next "$g"
 	has "the group's member is named" "$T/err" "(in use by the process group of "
 	has "... a sleep" "$T/err" "'sleep', uid $ME)"
 	# A session only: the member moved to a group of its own.
@@ -227,7 +195,7 @@ if os.fork() == 0:
     os.setpgid(0, 0); print(os.getsid(0), flush=True); time.sleep(1000)
 os._exit(0)' > "$T/sess"
 	until { read -r sid < "$T/sess"; } 2> /dev/null; do :; done
-	run 121 "next on a session only" "$CLI" next "$sid"
+	expect_exit 121 "next on a session only" "$CLI" next "$sid"
 	has "the session's member is named" "$T/err" "(in use by the session of "
 	# A zombie: its parent became a sleep that never waits.
 	sh -c 'sleep 0 & echo $! > '"$T/z"'; exec sleep 1000' &
@@ -236,12 +204,12 @@ os._exit(0)' > "$T/sess"
 	until { read -r z < "$T/z"; } 2> /dev/null; do :; done
 	wait_comm $zp sleep
 	wait_state "$z" Z
-	run 121 "exec on a zombie's PID" "$CLI" exec --pid "$z" -- true
+	expect_exit 121 "exec on a zombie's PID" "$CLI" exec --pid "$z" -- true
 	has "the zombie is named" "$T/err" "(in use by zombie $z 'sleep', uid $ME)"
-	run 121 "plan --json on a zombie" "$CLI" plan --json "$z"
-	json "plan --json: the zombie holder" "$T/out" "d['targets'][0]['holder']['zombie'] is True and d['targets'][0]['holder']['pid'] == $z"
-	run 0 "estimate --json on a held number" "$CLI" estimate --json "$S"
-	json "estimate --json names the holder" "$T/out" "not d['reachable'] and d['holder']['pid'] == $S and d['holder']['comm'] == 'sleep'"
+	expect_exit 121 "plan --json on a zombie" "$CLI" plan --json "$z"
+	json_check "plan --json: the zombie holder" "$T/out" "d['targets'][0]['holder']['zombie'] is True and d['targets'][0]['holder']['pid'] == $z"
+	expect_exit 0 "estimate --json on a held number" "$CLI" estimate --json "$S"
+	json_check "estimate --json names the holder" "$T/out" "not d['reachable'] and d['holder']['pid'] == $S and d['holder']['comm'] == 'sleep'"
 }
 holders
 
@@ -250,31 +218,31 @@ holders
 json_everywhere() {
 	getlast
 	n=$((L + 100))
-	run 0 "next --json" "$CLI" next --json $n
-	json "next --json is {pid}" "$T/out" "d == {'pid': $n}"
+	expect_exit 0 "next --json" "$CLI" next --json $n
+	json_check "next --json is {pid}" "$T/out" "d == {'pid': $n}"
 	getlast
 	n=$((L + 100))
-	run 0 "exec --no-wait --json" "$CLI" exec --no-wait --json --pid $n -- true
-	json "exec --no-wait --json is {pid}" "$T/out" "d == {'pid': $n}"
+	expect_exit 0 "exec --no-wait --json" "$CLI" exec --no-wait --json --pid $n -- true
+	json_check "exec --no-wait --json is {pid}" "$T/out" "d == {'pid': $n}"
 	getlast
 	n=$((L + 100))
-	run 0 "exec --json" "$CLI" exec --json --pid $n -- sh -c 'echo from-cmd'
+	expect_exit 0 "exec --json" "$CLI" exec --json --pid $n -- sh -c 'echo from-cmd'
 	head -n 1 "$T/out" > "$T/first"
-	json "exec --json: its first line is {pid}, before CMD's output" "$T/first" "d == {'pid': $n}"
+	json_check "exec --json: its first line is {pid}, before CMD's output" "$T/first" "d == {'pid': $n}"
 	has "exec --json: then CMD's output" "$T/out" "from-cmd"
-	run 7 "exec --json: CMD's status" "$CLI" exec --json --min $((n + 100)) -- sh -c 'exit 7'
-	run 0 "burn --json" "$CLI" burn 100 --json
-	json "burn --json" "$T/out" "d['count'] == 100"
-	run 0 "probe --json" "$CLI" probe --json
-	json "probe --json" "$T/out" "d['pid_max'] == $max"
-	run 0 "plan --json" "$CLI" plan --json $((n + 500))
-	json "plan --json, all free: exit_status 0" "$T/out" "d['exit_status'] == 0 and d['targets'][0]['state'] == 'free'"
-	run 121 "next --json: the error is JSON on stderr" "$CLI" next --json $S
-	json "next --json error" "$T/err" "d['errno'] == 17 and d['message'] == 'File exists' and d['holder']['pid'] == $S and d['hint'] == 'in use by $S \'sleep\', uid $ME'"
+	expect_exit 7 "exec --json: CMD's status" "$CLI" exec --json --min $((n + 100)) -- sh -c 'exit 7'
+	expect_exit 0 "burn --json" "$CLI" burn 100 --json
+	json_check "burn --json" "$T/out" "d['count'] == 100"
+	expect_exit 0 "probe --json" "$CLI" probe --json
+	json_check "probe --json" "$T/out" "d['pid_max'] == $max"
+	expect_exit 0 "plan --json" "$CLI" plan --json $((n + 500))
+	json_check "plan --json, all free: exit_status 0" "$T/out" "d['exit_status'] == 0 and d['targets'][0]['state'] == 'free'"
+	expect_exit 121 "next --json: the error is JSON on stderr" "$CLI" next --json $S
+	json_check "next --json error" "$T/err" "d['errno'] == 17 and d['message'] == 'File exists' and d['holder']['pid'] == $S and d['hint'] == 'in use by $S \'sleep\', uid $ME'"
 	[ -s "$T/out" ] && bad "next --json error: stdout not empty: $(head -c 200 "$T/out")"
-	run 2 "burn --json: a usage error before --json is JSON too" "$CLI" burn --bogus 5 --json
-	json "burn --json usage error" "$T/err" "d['exit_status'] == 2 and 'bogus' in d['message']"
-	run 2 "exec: --json after CMD is CMD's" "$CLI" exec --pid 0 true --json
+	expect_exit 2 "burn --json: a usage error before --json is JSON too" "$CLI" burn --bogus 5 --json
+	json_check "burn --json usage error" "$T/err" "d['exit_status'] == 2 and 'bogus' in d['message']"
+	expect_exit 2 "exec: --json after CMD is CMD's" "$CLI" exec --pid 0 true --json
 	has "exec: ... so the usage error is text" "$T/err" "pidcycle: "
 }
 json_everywhere
@@ -282,5 +250,4 @@ json_everywhere
 for k in $KIDS; do kill "$k" 2> /dev/null; done
 for k in $KIDS; do wait "$k" 2> /dev/null; done
 rm -rf "$T"
-echo "cli_plan as uid $ME: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+summary "cli_plan as uid $ME"

@@ -8,17 +8,11 @@ set -eu
 max=${1:?usage: engine_ns.sh PID_MAX root|nobody PROG [ARG...]}
 who=${2:?usage: engine_ns.sh PID_MAX root|nobody PROG [ARG...]}
 shift 2
-if [ "$$" != 1 ]; then
-	echo "engine_ns.sh: must be PID 1 of a private PID namespace" >&2
-	exit 2
-fi
+. "$(dirname "$0")/lib.sh"
+pid1_only engine_ns.sh
 # Before 6.14 pid_max is one value for the whole machine: never touch it
 # (the tests that need cheap laps skip and say why).
-v=$(uname -r)
-major=${v%%.*}
-minor=${v#*.}
-minor=${minor%%[!0-9]*}
-if [ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 14 ]; }; then
+if pid_max_per_ns; then
 	echo "$max" > /proc/sys/kernel/pid_max
 	if [ "$(cat /proc/sys/kernel/pid_max)" != "$max" ]; then
 		echo "engine_ns.sh: could not lower pid_max in the namespace" >&2
@@ -27,8 +21,7 @@ if [ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 14 ]; }; then
 fi
 case $who in
 root)	exec "$@" ;;
-nobody)	exec setpriv --reuid=65534 --regid=65534 --clear-groups \
-		--inh-caps=-all --bounding-set=-all "$@" ;;
+nobody)	exec $AS_NOBODY "$@" ;;
 uid=*)	exec setpriv --reuid="${who#uid=}" --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$@" ;;
 *)	echo "engine_ns.sh: root or nobody, not '$who'" >&2; exit 2 ;;

@@ -11,19 +11,12 @@ user=${2:?usage: faults.sh CASE root|nobody PATH-TO-reliability}
 bin=${3:?usage: faults.sh CASE root|nobody PATH-TO-reliability}
 shift 3
 K=/proc/sys/kernel
-
-if [ "$$" != 1 ]; then
-	echo "faults.sh: must be PID 1 of a private PID and mount namespace" >&2
-	exit 2
-fi
+. "$(dirname "$0")/lib.sh"
+pid1_only faults.sh "and of a private mount namespace"
 
 # pid_max is per namespace from 6.14: lower it here for cheap laps.
-pid_max_private() {
-	v=$(uname -r); major=${v%%.*}; minor=${v#*.}; minor=${minor%%[!0-9]*}
-	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 14 ]; }
-}
 lower_pid_max() {
-	if pid_max_private; then echo 30000 > $K/pid_max; fi
+	if pid_max_per_ns; then echo 30000 > $K/pid_max; fi
 }
 
 filter=
@@ -63,5 +56,4 @@ export PIDCYCLE_TEST_FILTER="$filter"
 if [ "$user" = root ]; then
 	exec "$bin" "$@"
 fi
-exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-	--bounding-set=-all "$bin" "$@"
+exec $AS_NOBODY "$bin" "$@"

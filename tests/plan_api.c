@@ -165,6 +165,16 @@ HYG_TEST(holder_args)
 		assert_int_equal(old.comm[i], 'x');
 }
 
+/* h's words once h->how is how. */
+static void words_are(struct pidcycle_holder *h, enum pidcycle_hold how, const char *want)
+{
+	char buf[128];
+
+	h->how = how;
+	pidcycle_holder_text(h, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
 /* The words for each kind of holder, as the CLI and the preload print them. */
 HYG_TEST(holder_text)
 {
@@ -176,27 +186,17 @@ HYG_TEST(holder_text)
 	assert_int_equal(pidcycle_holder_text(&h, buf, sizeof(buf)),
 			 (int)strlen("thread 5002 of 5001 'ja?va?', uid 1000"));
 	assert_string_equal(buf, "thread 5002 of 5001 'ja?va?', uid 1000");
-	h.how = PIDCYCLE_HOLD_PID;
 	h.number = 5001;
 	h.zombie = true;
 	strcpy(h.comm, "sleep");
-	pidcycle_holder_text(&h, buf, sizeof(buf));
-	assert_string_equal(buf, "zombie 5001 'sleep', uid 1000");
+	words_are(&h, PIDCYCLE_HOLD_PID, "zombie 5001 'sleep', uid 1000");
 	h.zombie = false;
-	h.how = PIDCYCLE_HOLD_PGRP;
 	h.uid = (uid_t)-1;
 	h.comm[0] = '\0';
-	pidcycle_holder_text(&h, buf, sizeof(buf));
-	assert_string_equal(buf, "the process group of 5001");
-	h.how = PIDCYCLE_HOLD_SESSION;
-	pidcycle_holder_text(&h, buf, sizeof(buf));
-	assert_string_equal(buf, "the session of 5001");
-	h.how = PIDCYCLE_HOLD_HIDDEN;
-	pidcycle_holder_text(&h, buf, sizeof(buf));
-	assert_string_equal(buf, "a task hidden from /proc");
-	h.how = PIDCYCLE_HOLD_NONE;
-	pidcycle_holder_text(&h, buf, sizeof(buf));
-	assert_string_equal(buf, "free");
+	words_are(&h, PIDCYCLE_HOLD_PGRP, "the process group of 5001");
+	words_are(&h, PIDCYCLE_HOLD_SESSION, "the session of 5001");
+	words_are(&h, PIDCYCLE_HOLD_HIDDEN, "a task hidden from /proc");
+	words_are(&h, PIDCYCLE_HOLD_NONE, "free");
 	/* snprintf's rules: the length it needed, cut to fit, NULL with 0. */
 	h.how = PIDCYCLE_HOLD_PID;
 	assert_int_equal(pidcycle_holder_text(&h, small, sizeof(small)), 4);

@@ -9,20 +9,9 @@ set -u
 
 CLI=${1:?usage: reliability_cli.sh PATH-TO-pidcycle PATH-TO-noclone3}
 NOCLONE3=${2:?usage: reliability_cli.sh PATH-TO-pidcycle PATH-TO-noclone3}
-pass=0
-failed=0
+. "$(dirname "$0")/lib.sh"
+pid1_only reliability_cli.sh
 T=$(mktemp -d) || exit 1
-
-if [ "$$" != 1 ]; then
-	echo "reliability_cli.sh: must be PID 1 of a private PID namespace" >&2
-	exit 2
-fi
-
-ok() { pass=$((pass + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
-
-# The cursor into $L with builtins only (a fork would move it).
-getlast() { read -r _ _ _ _ L < /proc/loadavg; }
 
 # refused WANT DESC ARGS...: exit WANT, a message on stderr, nothing on
 # stdout, and the cursor moved by exactly one (the fork that ran the CLI).
@@ -169,5 +158,4 @@ bad_targets
 no_clone3
 signals
 rm -rf "$T"
-echo "reliability_cli: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+summary reliability_cli

@@ -7,14 +7,10 @@
 set -u
 CLI=${1:?usage: robust_cli.sh PATH-TO-pidcycle PATH-TO-noclone3}
 NOCLONE3=${2:?usage: robust_cli.sh PATH-TO-pidcycle PATH-TO-noclone3}
+. "$(dirname "$0")/lib.sh"
+pid1_only robust_cli.sh "it moves the PID cursor"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL  $*"; fail=$((fail + 1)); }
-# The cursor, read without a fork (a fork would take the number looked at),
-# from loadavg: the shell reads byte by byte, which a sysctl file does not serve.
-getlast() { read -r _ _ _ _ L < /proc/loadavg; }
 # After `next N` the next fork must get N: this one, for sh.
 next_got() {
 	sh -c 'echo $$' > "$T/out"
@@ -77,5 +73,4 @@ if [ $root = no ]; then
 		&& ok || bad "burn at RLIMIT_NPROC 1: exit $rc: $(cat "$T/err")"
 fi
 
-echo "robust_cli: $pass passed, $fail failed"
-[ $fail = 0 ]
+summary robust_cli

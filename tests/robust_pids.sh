@@ -10,10 +10,8 @@ set -u
 max=${1:?usage: robust_pids.sh MAX root|nobody PROG}
 who=${2:?usage: robust_pids.sh MAX root|nobody PROG}
 prog=${3:?usage: robust_pids.sh MAX root|nobody PROG}
-if [ "$$" != 1 ]; then
-	echo "robust_pids.sh: must be PID 1 of a private PID namespace" >&2
-	exit 2
-fi
+. "$(dirname "$0")/lib.sh"
+pid1_only robust_pids.sh
 
 # v1: the mount point of a hierarchy with the pids controller.
 v1_root() {
@@ -47,8 +45,7 @@ make_cgroup() {
 }
 
 # pid_max is per namespace from 6.14: lower it for cheap laps, as engine_ns.sh does.
-v=$(uname -r); major=${v%%.*}; minor=${v#*.}; minor=${minor%%[!0-9]*}
-if [ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 14 ]; }; then
+if pid_max_per_ns; then
 	echo 8000 > /proc/sys/kernel/pid_max
 fi
 
@@ -59,7 +56,7 @@ cg=$(make_cgroup) || {
 }
 case $who in
 root)	as= ;;
-nobody)	as="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all" ;;
+nobody)	as=$AS_NOBODY ;;
 *)	echo "robust_pids.sh: root or nobody, not '$who'" >&2; rmdir "$cg"; exit 2 ;;
 esac
 echo "== $prog in $cg (pids.max $max) as $who"

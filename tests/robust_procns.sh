@@ -7,10 +7,8 @@
 set -eu
 who=${1:?usage: robust_procns.sh root|nobody PROG}
 prog=${2:?usage: robust_procns.sh root|nobody PROG}
-if [ "$$" != 1 ]; then
-	echo "robust_procns.sh: must be PID 1 of a private PID namespace" >&2
-	exit 2
-fi
+. "$(dirname "$0")/lib.sh"
+pid1_only robust_procns.sh
 # A process at 400 here, alive only in this (the parent) namespace.
 echo 399 > /proc/sys/kernel/ns_last_pid
 sleep 1000 &
@@ -18,7 +16,7 @@ holder=$!
 [ "$holder" = 400 ] || { echo "robust_procns.sh: the holder got $holder, not 400" >&2; exit 1; }
 case $who in
 root)	as= ;;
-nobody)	as="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all" ;;
+nobody)	as=$AS_NOBODY ;;
 *)	echo "robust_procns.sh: root or nobody, not '$who'" >&2; exit 2 ;;
 esac
 echo "== $prog as $who in a PID namespace that sees its parent's /proc (400 taken there only)"

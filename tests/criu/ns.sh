@@ -16,18 +16,9 @@ PID_MAX=40000 BASE=5000
 # The background fork loop's nominal rate: about 1000 forks/s really (suite.sh
 # measures and prints it).
 FORK_RATE=${FORK_RATE:-1300}
-drop() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all "$@"
-}
-# In the background, with $! the command's own PID (not a subshell's).
-drop_bg() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all "$@" &
-}
+. "$here/../lib.sh"
 if [ "$phase" = priv ]; then
-	exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all unshare --user --map-root-user --pid --fork \
+	exec $AS_NOBODY unshare --user --map-root-user --pid --fork \
 		--mount-proc sh "$0" priv-in "$case" "$dir"
 fi
 if [ "$phase" = priv-in ]; then	# already uid 65534 outside

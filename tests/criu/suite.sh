@@ -17,11 +17,11 @@ shift 2
 TOP=$(pwd)
 HERE=$TOP/tests/criu
 export B="$TOP/$B" CRIU
-pass=0 fail=0
+. "$TOP/tests/lib.sh"
 # Every phase in a PID namespace of its own; the timeout is only a safety net.
 NS="timeout -k 10 600 unshare --pid --fork --mount-proc --kill-child"
 
-skip() { echo "SKIP: check-criu: $*"; echo "criu: 0 passed, 0 failed"; exit 0; }
+skip() { skip_all criu "check-criu: $*"; }
 
 [ -n "$CRIU" ] || skip "no CRIU given (make check-criu CRIU=/path/to/criu, 4.1 or newer)"
 [ -x "$CRIU" ] || skip "$CRIU is not an executable"
@@ -31,13 +31,12 @@ case $ver in
 *) skip "$CRIU is version '${ver:-unknown}', the suite needs 4.1 or newer" ;;
 esac
 [ "$(id -u)" = 0 ] || skip "needs root to create PID namespaces"
-why=$(unshare --pid --fork --mount-proc setpriv --reuid=65534 --regid=65534 --clear-groups \
-	--inh-caps=-all --bounding-set=-all "$B/pidcycle" probe | sed -n 's/^run  *no: //p')
+why=$(unshare --pid --fork --mount-proc $AS_NOBODY "$B/pidcycle" probe | sed -n 's/^run  *no: //p')
 [ -z "$why" ] || skip "pidcycle run cannot work here: $why"
 JAVA=$(command -v java)
 export JAVA
 # A preload built with ASan needs the ASan runtime ahead of it (see check-run).
-asan=$(ldd "$B/libpidcycle-preload.so" 2> /dev/null | awk '/libasan/ { print $3 }')
+asan=$(asan_runtime "$B/libpidcycle-preload.so")
 [ -n "$asan" ] && export LD_PRELOAD="$asan"
 
 [ $# -gt 0 ] || set -- single tree threads jvm behind zombie load threads-load sibling \
@@ -121,5 +120,4 @@ for spec in "$@"; do
 		"load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 	if [ $good = $n ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
-echo "criu: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary criu

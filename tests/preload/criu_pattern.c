@@ -37,15 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-
-/* struct clone_args, CLONE_ARGS_SIZE_VER2 is 88; CRIU passes 80 (VER1). */
-struct t_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size;
-};
+#include "clone3.h"
 
 struct state {
 	char **argv;		/* remaining MODE PID pairs */
@@ -139,8 +131,7 @@ static int check_passthrough(void)
 	munmap(p, 4096);
 	close(fd);
 	errno = 0;
-	r = syscall(SYS_clone3, &(struct t_clone_args){ .set_tid = (uint64_t)-1 },
-		    sizeof(struct t_clone_args));
+	r = t_settid_probe();
 	if (r == 0)
 		_exit(0);
 	if (r != -1 || (errno != EINVAL && errno != ENOSYS))
@@ -251,16 +242,11 @@ static pid_t via_lastpid(struct state *s, void *stack_top)
 static pid_t via_clone3(struct state *s)
 {
 	pid_t want = s->want;
-	struct t_clone_args a = {
-		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)&want,
-		.set_tid_size = 1,
-	};
 	long r;
 
 	fd_set_str(s->fds, sizeof(s->fds));
 	errno = 4242;
-	r = syscall(SYS_clone3, &a, 80);
+	r = t_clone3_set_tid(&want, 0, SIGCHLD);
 	if (r == 0)
 		exit(child_main(s));
 	if (r > 0 && errno != 4242) {

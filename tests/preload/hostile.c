@@ -30,9 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
+#include "clone3.h"
 
 static const char *result(ssize_t r)
 {
@@ -124,15 +122,9 @@ static int fork_clone(pid_t want)
 	return bad != 0;
 }
 
-struct t_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size;
-};
-
 static int settid_probe(void)
 {
-	struct t_clone_args a = { .set_tid = (uint64_t)-1 };
-	long r = syscall(SYS_clone3, &a, sizeof(a));
+	long r = t_settid_probe();
 
 	if (r == 0)
 		_exit(0);

@@ -9,23 +9,10 @@
 #   seconds (a number held for a moment). The command's exit code is ours.
 pid_max=$1 forker=$2 as=$3
 shift 3
-drop() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all "$@"
-}
-# In the background, with $! the command's own PID (not a subshell's).
-drop_bg() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all "$@" &
-}
+# No fork before the command's (no $(dirname ...)): shim-inuse counts on its PID being 2.
+. "${0%/*}/../lib.sh"
 if [ "$pid_max" != - ]; then
-	# Only since 6.14 is pid_max per namespace; before, this would change
-	# the whole machine's. Exit 77: skip.
-	IFS=. read -r major minor _ <<-EOF
-	$(uname -r)
-	EOF
-	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "${minor%%[!0-9]*}" -ge 14 ]; } ||
-		exit 77
+	pid_max_per_ns || exit 77	# skip
 	echo "$pid_max" > /proc/sys/kernel/pid_max || exit 99
 fi
 if [ "$as" = userns ] && ! drop unshare -Ur true 2> /dev/null; then

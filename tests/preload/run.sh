@@ -11,13 +11,9 @@ SIB=$TOP/$B/tests/preload/sibling
 export FORKLOOP=$TOP/$B/tests/preload/forker
 INNS=$TOP/tests/preload/in_ns.sh
 OUT=$TOP/$B/tests/preload/out
-pass=0 fail=0
+. "$TOP/tests/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: check-preload needs root to create PID namespaces"
-	echo "preload: 0 passed, 0 failed"
-	exit 0
-fi
+[ "$(id -u)" = 0 ] || skip_all preload "check-preload needs root to create PID namespaces"
 mkdir -p "$OUT"
 
 # The shim must define every function its version script exports.
@@ -26,11 +22,9 @@ for sym in syscall clone write pwrite pwrite64 writev fork _Fork open open64 ope
 	nm -D --defined-only "$SHIM" | grep -q " T $sym\$" || missing="$missing $sym"
 done
 if [ -z "$missing" ]; then
-	pass=$((pass + 1))
-	echo "PASS: exports"
+	case_pass exports
 else
-	fail=$((fail + 1))
-	echo "FAIL: exports: $SHIM does not define$missing (all preload/*.c linked?)"
+	case_fail "exports: $SHIM does not define$missing (all preload/*.c linked?)"
 fi
 
 # scenario NAME RC GREP PID_MAX FORKER ENV... -- ARGS...
@@ -54,17 +48,14 @@ scenario() {
 	fi
 	if [ "$rc" = "$want" ] && grep -Eq "$pat" "$OUT/$name.log" &&
 	   ! { [ -n "$NOGREP" ] && grep -Eq "$NOGREP" "$OUT/$name.log"; }; then
-		pass=$((pass + 1))
-		echo "PASS: $name"
+		case_pass "$name"
 	else
-		fail=$((fail + 1))
-		echo "FAIL: $name (exit $rc, wanted $want and /$pat/); output:"
-		sed 's/^/    /' "$OUT/$name.log"
+		case_fail "$name (exit $rc, wanted $want and /$pat/); output:" "$OUT/$name.log"
 	fi
 }
 
 # A shim built with ASan needs the ASan runtime ahead of it in the preload list.
-asan=$(ldd "$SHIM" 2> /dev/null | awk '/libasan/ { print $3 }')
+asan=$(asan_runtime "$SHIM")
 P="LD_PRELOAD=${asan:+$asan:}$SHIM"
 L="PIDCYCLE_LOG=1"
 
@@ -151,12 +142,11 @@ if [ "$rounds" -gt 0 ]; then
 		grep -q EEXIST "$OUT/two-loops.log" && eexist=$((eexist + 1))
 		i=$((i + 1))
 	done
+	said="two-loops: A then A+2 under two fork loops: $good/$rounds restored, $eexist EEXIST"
 	if [ $eexist -le $((rounds / 40)) ] || [ $eexist -le 1 ]; then
-		pass=$((pass + 1))
-		echo "PASS: two-loops: A then A+2 under two fork loops: $good/$rounds restored, $eexist EEXIST"
+		case_pass "$said"
 	else
-		fail=$((fail + 1))
-		echo "FAIL: two-loops: A then A+2 under two fork loops: $good/$rounds restored, $eexist EEXIST"
+		case_fail "$said"
 	fi
 else
 	echo "SKIP: two-loops: A then A+2 under two fork loops takes minutes: TWO_LOOPS=40 runs it"
@@ -171,12 +161,9 @@ unshare --pid --fork --mount-proc sh "$INNS" - 0 nobody env "$P" PIDCYCLE_LOG="$
 rc=$?
 if [ $rc = 0 ] && grep -q "^pidcycle-preload: clone3 pid 6000: ok" "$log" &&
    grep -q "^pidcycle-preload: clone pid 7000: ok" "$log"; then
-	pass=$((pass + 1))
-	echo "PASS: logfile"
+	case_pass logfile
 else
-	fail=$((fail + 1))
-	echo "FAIL: logfile (exit $rc); the file has:"
-	sed 's/^/    /' "$log"
+	case_fail "logfile (exit $rc); the file has:" "$log"
 fi
 
 # 4. --restore-sibling: CLONE_PARENT, both ways; the task is our parent's.
@@ -210,16 +197,12 @@ if [ $rc = 77 ]; then
 	echo "SKIP: secure: no AT_SECURE here: $(cat "$OUT/secure.log")"
 elif [ $rc = 0 ] && grep -q "AT_SECURE, restored pid 5000" "$OUT/secure.log" &&
      ! grep -q pidcycle-preload "$OUT/secure.log"; then
-	pass=$((pass + 1))
-	echo "PASS: secure"
+	case_pass secure
 else
-	fail=$((fail + 1))
-	echo "FAIL: secure (exit $rc); output:"
-	sed 's/^/    /' "$OUT/secure.log"
+	case_fail "secure (exit $rc); output:" "$OUT/secure.log"
 fi
 
 # End to end with a real CRIU: make check-criu CRIU=/path/to/criu.
 echo "SKIP: real CRIU: not part of make check (make check-criu CRIU=/path/to/criu)"
 
-echo "preload: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary preload

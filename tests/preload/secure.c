@@ -20,14 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-
-struct t_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size;
-};
+#include "clone3.h"
 
 /* Built with SANITIZE=address: LeakSanitizer cannot trace a set-uid
  * process at exit, and the environment (ASAN_OPTIONS) is not trusted here. */
@@ -40,8 +33,6 @@ const char *__asan_default_options(void)
 int main(int argc, char **argv)
 {
 	pid_t want = argc == 2 ? atoi(argv[1]) : 0;
-	struct t_clone_args a = { .exit_signal = SIGCHLD, .set_tid = (uintptr_t)&want,
-				  .set_tid_size = 1 };
 	int st;
 	long r;
 
@@ -50,7 +41,7 @@ int main(int argc, char **argv)
 		printf("secure: not AT_SECURE (uid %d euid %d)\n", (int)getuid(), (int)geteuid());
 		return 77;
 	}
-	r = syscall(SYS_clone3, &a, 80);
+	r = t_clone3_set_tid(&want, 0, SIGCHLD);
 	if (r == 0)
 		_exit(getpid() == want ? 0 : 1);
 	if (r < 0) {

@@ -23,14 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-
-struct t_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size;
-};
+#include "clone3.h"
 
 static pid_t want;
 static int report = -1;
@@ -69,9 +62,7 @@ static int by_clone3(void)
 {
 	/* As CRIU: clone3 refuses an exit signal with CLONE_PARENT (the
 	 * parent's own is used). */
-	struct t_clone_args a = { .flags = CLONE_PARENT, .set_tid = (uintptr_t)&want,
-				  .set_tid_size = 1 };
-	long r = syscall(SYS_clone3, &a, 80);
+	long r = t_clone3_set_tid(&want, CLONE_PARENT, 0);
 
 	if (r == 0)
 		_exit(restored(NULL));

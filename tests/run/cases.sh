@@ -8,11 +8,12 @@ T=$B/tests/run
 LP=/proc/sys/kernel/ns_last_pid
 W="$T/lastpid_write"
 
+. "$(dirname "$0")/../lib.sh"
+
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-# The cursor, with builtins only (a fork would move it).
-getlast() { read -r _ _ _ _ L < /proc/loadavg; }
+# A case is one check that ends at its first failure (lib.sh's bad counts on).
 say() { echo "$CASE: $*"; }
 bad() { say "FAIL: $*"; exit 1; }
 

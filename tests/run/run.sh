@@ -8,29 +8,22 @@ TOP=$(pwd)
 INNS=$TOP/tests/preload/in_ns.sh
 CASES=$TOP/tests/run/cases.sh
 OUT=$TOP/$B/tests/run/out
-pass=0 fail=0
+. "$TOP/tests/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: check-run needs root to create PID namespaces"
-	echo "run: 0 passed, 0 failed"
-	exit 0
-fi
+[ "$(id -u)" = 0 ] || skip_all run "check-run needs root to create PID namespaces"
 mkdir -p "$OUT"
 # A preload built with ASan needs the ASan runtime ahead of it in CMD's
 # LD_PRELOAD (run appends its own): put it there for every case.
-asan=$(ldd "$TOP/$B/libpidcycle-preload.so" 2> /dev/null | awk '/libasan/ { print $3 }')
+asan=$(asan_runtime "$TOP/$B/libpidcycle-preload.so")
 [ -n "$asan" ] && export LD_PRELOAD="$asan"
 
 result() {	# result NAME RC
 	if [ "$2" = 77 ]; then
 		echo "SKIP: $1: $(tail -n 1 "$OUT/$1.log")"
 	elif [ "$2" = 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS: $1"
+		case_pass "$1"
 	else
-		fail=$((fail + 1))
-		echo "FAIL: $1 (exit $2); output:"
-		sed 's/^/    /' "$OUT/$1.log"
+		case_fail "$1 (exit $2); output:" "$OUT/$1.log"
 	fi
 }
 
@@ -45,11 +38,7 @@ nobody_case() {	# nobody_case NAME [PID_MAX]
 # Can run work here at all? If not, every case would fail for the same reason.
 why=$(timeout -k 10 300 unshare --pid --fork --mount-proc sh "$INNS" - 0 nobody "$TOP/$B/pidcycle" probe |
 	sed -n 's/^run  *no: //p')
-if [ -n "$why" ]; then
-	echo "SKIP: pidcycle run cannot work here: $why"
-	echo "run: 0 passed, 0 failed"
-	exit 0
-fi
+[ -z "$why" ] || skip_all run "pidcycle run cannot work here: $why"
 
 # The kernel's own parsing of ns_last_pid writes, as root in its namespace.
 timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child "$TOP/$B/tests/run/value_vs_kernel" > "$OUT/value-vs-kernel.log" 2>&1
@@ -70,10 +59,10 @@ nobody_case values 5000
 timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child sh -c '
 	mount -t tmpfs -o mode=755 none /dev && mknod -m 600 /dev/fuse c 10 229 &&
 	mknod -m 666 /dev/null c 1 3 || exit 99
-	drop() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
+	. "$2/tests/lib.sh"
 	drop "$1/pidcycle" run -- true; echo "exit $?"
 	drop "$1/pidcycle" probe | grep "^run"
-	drop "$1/pidcycle" probe --json | grep -o "\"run\":[a-z]*"' sh "$TOP/$B" > "$OUT/fuse-0600.log" 2>&1
+	drop "$1/pidcycle" probe --json | grep -o "\"run\":[a-z]*"' sh "$TOP/$B" "$TOP" > "$OUT/fuse-0600.log" 2>&1
 if grep -q "cannot open /dev/fuse: Permission denied (it is mode 0600: " "$OUT/fuse-0600.log" &&
    grep -qx "exit 125" "$OUT/fuse-0600.log" && grep -q '^run  *no: cannot open /dev/fuse' "$OUT/fuse-0600.log" &&
    grep -qx '"run":false' "$OUT/fuse-0600.log"; then
@@ -96,5 +85,4 @@ else
 	result no-userns 1
 fi
 
-echo "run: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary run
