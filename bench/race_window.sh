@@ -22,17 +22,14 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
 # One namespace for all rounds; the fork loop runs throughout.
 timeout -k 10 $((ROUNDS * 30 + 60)) unshare --pid --fork --mount-proc --kill-child sh -c '
 	B=$1 ROUNDS=$2 RATE=$3 OUT=$4
-	drop() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all "$@"; }
-	# setpriv itself in the background, so that $! is the forker (it execs).
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		--bounding-set=-all "$B/tests/preload/forker" "$RATE" 2> "$OUT/forker.txt" &
+	. "$5/tests/lib.sh"
+	drop_bg "$B/tests/preload/forker" "$RATE" 2> "$OUT/forker.txt"
 	fpid=$!
 	sleep 0.3
 	i=0
 	while [ $i -lt "$ROUNDS" ]; do
 		i=$((i + 1))
-		read -r _ _ _ _ L < /proc/loadavg
+		getlast
 		# Far enough ahead that the fork loop does not pass the first
 		# while run starts (pid_max here is 4194304: a lap is long).
 		a=$((L + 2000)) b=$((L + 2250)) c=$((L + 2700))
@@ -41,7 +38,7 @@ timeout -k 10 $((ROUNDS * 30 + 60)) unshare --pid --fork --mount-proc --kill-chi
 		echo "rc $?" >> "$OUT/out.$i"
 	done
 	kill $fpid; wait $fpid
-' sh "$TOP/$B" "$ROUNDS" "$RATE" "$out"
+' sh "$TOP/$B" "$ROUNDS" "$RATE" "$out" "$TOP"
 
 python3 - "$out" "$ROUNDS" <<'PY'
 import re, statistics, sys
