@@ -170,8 +170,10 @@ static void wait_for_end(int sock, int sfd)
 	}
 }
 
-/* Stop the writer (it cancels its call, its helpers are reaped), then go. */
-static void __attribute__((noreturn)) finish(struct srv *s, pthread_t writer)
+/* Stop the writer (it cancels its call, its helpers are reaped), then the
+ * receiver (blocked reading /dev/fuse: read is a cancellation point), then go. */
+static void __attribute__((noreturn)) finish(struct srv *s, pthread_t writer,
+					     pthread_t receiver)
 {
 	struct timespec until;
 
@@ -179,6 +181,8 @@ static void __attribute__((noreturn)) finish(struct srv *s, pthread_t writer)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += STOP_GRACE_SEC;
 	pthread_timedjoin_np(writer, NULL, &until);
+	pthread_cancel(receiver);
+	pthread_timedjoin_np(receiver, NULL, &until);
 	_exit(0);
 }
 
@@ -208,5 +212,5 @@ void emul_server_main(int sock, pid_t parent, const struct emul_opts *o)
 	emul_log(&s, "serving %s (PID namespace of pid %d)", EMUL_TARGET,
 		 (int)getpid());
 	wait_for_end(sock, sfd);
-	finish(&s, writer);
+	finish(&s, writer, receiver);
 }
