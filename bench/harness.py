@@ -264,7 +264,7 @@ class Bench:
     def throughput_driver(self):
         """Rounds of one rep per configuration, so that a change in the machine's load
         (the cores are shared) falls on every strategy alike rather than on one. Ghost
-        also runs with its anchors off (lib/burners.c), to show what they buy."""
+        also runs with its anchors off (lib/anchors.c), to show what they buy."""
         rows = {(s, w, True): None for s in report.UNPRIV for w in self.workers}
         rows.update({("ghost", w, False): None for w in self.workers})
         for rnd in range(self.p["reps"]):

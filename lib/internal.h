@@ -176,7 +176,7 @@ PC_HIDDEN double pc_rate_model(enum pidcycle_strategy s, unsigned int threads);
 PC_HIDDEN void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads,
 			     double rate);
 
-/* ---- burners (burners.c): helper processes that consume PIDs ------------ */
+/* ---- helper pool (pool.c; burn methods burners.c, anchors anchors.c) --- */
 
 struct pc_pool;
 
@@ -205,7 +205,7 @@ typedef int (*pc_check_fn)(void *arg, uint64_t done);
  * batch, -ENOSPC for a limit on tasks, -ECHILD for a helper that was
  * stopped or killed from outside (the pool is then broken: stop it), or
  * what check returned. A long ghost batch spends about one number in
- * PC_ANCHOR_SPAN on a short-lived child ("anchor", burners.c); a helper
+ * PC_ANCHOR_SPAN on a short-lived child ("anchor", anchors.c); a helper
  * holds at most PC_ANCHORS_KEPT of them (one more while it makes the next),
  * and all are reaped before this returns.
  */
