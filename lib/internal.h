@@ -37,7 +37,11 @@ struct pc_opts {
 
 /* Copy and check *in (NULL = defaults). 0 or -EINVAL. */
 PC_HIDDEN int pc_opts_load(const struct pidcycle_opts *in, struct pc_opts *out);
-/* Default worker count: CPUs in the caller's affinity mask, at most 64. */
+/* CPUs in the caller's affinity mask (at least 1). */
+PC_HIDDEN unsigned int pc_cpus(void);
+/* Default worker count for that many CPUs: one each, at most 8 (opts.c says why). */
+PC_HIDDEN unsigned int pc_threads_for_cpus(unsigned int cpus);
+/* The same for the caller's affinity mask. */
 PC_HIDDEN unsigned int pc_default_threads(void);
 
 /*
@@ -172,6 +176,9 @@ PC_HIDDEN int64_t pc_free_distance(const struct pc_geom *g, pid_t target,
 				   bool *wraps, uint64_t *in_use);
 /* Expected PIDs/s of strategy s with `threads` workers (rate model). */
 PC_HIDDEN double pc_rate_model(enum pidcycle_strategy s, unsigned int threads);
+/* What `threads` workers on `cpus` CPUs do, as a multiple of one worker. */
+PC_HIDDEN double pc_rate_scale(enum pidcycle_strategy s, unsigned int threads,
+			       unsigned int cpus);
 /* Record a measured rate so later estimates use it. */
 PC_HIDDEN void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads,
 			     double rate);
