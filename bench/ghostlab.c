@@ -41,6 +41,9 @@
  *   --yield K       sched_yield() every K numbers: a quiescent state for RCU,
  *                   which frees every ghost's task_struct after a grace period
  *   --control getppid|alu   no PIDs at all: the machine's own scaling
+ *   --control bounce        every worker adds to one shared counter: with 2
+ *                   workers the time per add is a cache line's trip between
+ *                   CPUs, what each contended line of a ghost costs
  * Prints one JSON object: numbers, wall seconds, rate, the workers' CPU time
  * per number (wait4 rusage) and the machine's busy time per number
  * (/proc/stat) with its idle share. Run it inside a private PID namespace.
@@ -55,7 +58,7 @@
 #define ANCHOR_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
 		      CLONE_SYSVSEM)
 
-enum control { CTL_NONE, CTL_GETPPID, CTL_ALU };
+enum control { CTL_NONE, CTL_GETPPID, CTL_ALU, CTL_BOUNCE };
 enum fpu { FPU_INHERIT, FPU_INIT, FPU_DIRTY };
 
 struct conf {
@@ -146,8 +149,10 @@ static long anchor_or_ghost(struct lab *l, struct slot *s)
 	return 1;
 }
 
-static long control_one(enum control c)
+static long control_one(struct lab *l, enum control c)
 {
+	if (c == CTL_BOUNCE)
+		return atomic_fetch_add(&l->todo, 1) > INT64_MIN;
 	if (c == CTL_GETPPID)
 		return pc_raw_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0) > 0 ? 1 : -EIO;
 	/* A dependent chain in registers only: no memory two workers share. */
@@ -164,7 +169,7 @@ static long one(struct lab *l, struct slot *s)
 {
 	if (l->c.yield && s->done % l->c.yield == l->c.yield - 1)
 		pc_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
-	return l->c.control ? control_one(l->c.control) : anchor_or_ghost(l, s);
+	return l->c.control ? control_one(l, l->c.control) : anchor_or_ghost(l, s);
 }
 
 static void burn(struct lab *l, struct slot *s)
@@ -302,7 +307,7 @@ static int run(struct lab *l)
 	       "\"handoff\":\"%s\",\"fpu\":\"%s\",\"yield\":%u,\"wall\":%.6f,\"rate\":%.1f,\"cpu_us_per\":%.4f,"
 	       "\"machine_us_per\":%.4f,\"idle_share\":%.4f,\"error\":%ld}\n",
 	       l->c.control == CTL_GETPPID ? "getppid" : l->c.control == CTL_ALU ? "alu" :
-	       "ghost", l->c.workers, l->c.count, numbers, l->c.own_mm ? "own" : "shared",
+	       l->c.control == CTL_BOUNCE ? "bounce" : "ghost", l->c.workers, l->c.count, numbers, l->c.own_mm ? "own" : "shared",
 	       l->c.uids ? "true" : "false", l->c.sibling ? "true" : "false", l->c.depth,
 	       l->c.anchors ? "true" : "false", l->c.shared_handoff ? "shared" : "local",
 	       l->c.fpu == FPU_INIT ? "init" : l->c.fpu == FPU_DIRTY ? "dirty" : "inherit", l->c.yield, wall, wall > 0 ? numbers / wall : 0, numbers ? cpu * 1e6 / numbers : 0,
@@ -335,7 +340,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: ghostlab COUNT [-w WORKERS] [--mm shared|own] [--uids] "
 		"[--sibling] [--depth D] [--handoff local|shared] [--anchors] "
-		"[--fpu init|dirty] [--yield K] [--control getppid|alu]\n  COUNT numbers per worker\n");
+		"[--fpu init|dirty] [--yield K] [--control getppid|alu|bounce]\n  COUNT numbers per worker\n");
 	return 2;
 }
 
@@ -370,8 +375,12 @@ int main(int argc, char **argv)
 			l->c.shared_handoff = !strcmp(optarg, "shared");
 		else if (o == 'a')
 			l->c.anchors = true;
-		else if (o == 'c' && (!strcmp(optarg, "getppid") || !strcmp(optarg, "alu")))
-			l->c.control = !strcmp(optarg, "alu") ? CTL_ALU : CTL_GETPPID;
+		else if (o == 'c' && !strcmp(optarg, "getppid"))
+			l->c.control = CTL_GETPPID;
+		else if (o == 'c' && !strcmp(optarg, "alu"))
+			l->c.control = CTL_ALU;
+		else if (o == 'c' && !strcmp(optarg, "bounce"))
+			l->c.control = CTL_BOUNCE;
 		else if (o == 'y')
 			l->c.yield = (unsigned int)strtoul(optarg, NULL, 10);
 		else if (o == 'f' && (!strcmp(optarg, "init") || !strcmp(optarg, "dirty")))
