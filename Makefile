@@ -32,7 +32,7 @@ else
 Q := @
 endif
 
-LIB_NAMES := sys opts probe cursor procns predictor pool burners anchors engine candidate sigchld fastpath api \
+LIB_NAMES := sys opts probe cursor procfs procns predictor pool burners anchors engine candidate sigchld fastpath api \
 	     holder plan
 LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
 SONAME    := libpidcycle.so.$(SOVERSION)

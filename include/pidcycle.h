@@ -188,6 +188,16 @@ struct pidcycle_holder {
  */
 PIDCYCLE_API int pidcycle_holder(pid_t number, struct pidcycle_holder *h);
 
+/*
+ * *h in words, as the CLI and the preload print it: "5001 'sleep', uid 1000",
+ * "thread 5002 of 5001 'java', uid 1000", "the process group of ...", "the
+ * session of ...", "zombie 5001 ...", "a task hidden from /proc" or "free".
+ * Like snprintf(): the length it needed (buf may be NULL when size is 0),
+ * or -EINVAL.
+ */
+PIDCYCLE_API int pidcycle_holder_text(const struct pidcycle_holder *h, char *buf,
+				      size_t size);
+
 /* One wanted number of a plan: pid is set by the caller, the rest is filled. */
 struct pidcycle_target {
 	size_t sz;			/* sizeof(struct pidcycle_target) */

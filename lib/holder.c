@@ -1,12 +1,9 @@
 /* holder.c - who holds a number: a process, a thread, a group, a session, a zombie. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -19,28 +16,6 @@ struct task_facts {
 	char state;		/* 'R', 'S', 'Z', ... */
 	uid_t uid;		/* real uid, (uid_t)-1 if unknown */
 };
-
-/* Read a small /proc file into buf (NUL-terminated); its length or -1. */
-static ssize_t read_proc(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -1;
-	while (got < size - 1) {
-		ssize_t n = read(fd, buf + got, size - 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return got ? (ssize_t)got : -1;
-}
 
 /* The value after "Key:" at the start of a line of buf, or NULL. */
 static const char *field(const char *buf, const char *key)
@@ -59,7 +34,7 @@ static int read_facts(pid_t n, struct task_facts *t)
 	const char *v;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)n);
-	if (read_proc(path, buf, sizeof(buf)) < 0)
+	if (pc_proc_read(path, buf, sizeof(buf)) < 0)
 		return -1;
 	v = field(buf, "Tgid");
 	t->tgid = v ? (pid_t)strtol(v, NULL, 10) : 0;
@@ -79,7 +54,7 @@ static void read_comm(pid_t pid, char *comm, size_t size)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	n = read_proc(path, buf, sizeof(buf));
+	n = pc_proc_read(path, buf, sizeof(buf));
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n < 0)
@@ -103,31 +78,23 @@ static void describe(pid_t pid, struct pidcycle_holder *h)
 	read_comm(pid, h->comm, sizeof(h->comm));
 }
 
-/* Fields 5 and 6 of /proc/P/stat, after the comm (which may hold anything). */
-static int read_groups(const char *pid, pid_t *pgrp, pid_t *sid)
-{
-	char path[300], buf[512], *p;
-	int g, s;
+struct member {
+	pid_t n, self;		/* the number; a process to leave out */
+	pid_t in_group, in_session;
+};
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	if (read_proc(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %d %d", &g, &s) != 2)
-		return -1;
-	*pgrp = g;
-	*sid = s;
-	return 0;
-}
-
-static bool all_digits(const char *s)
+static bool member_of(void *arg, const char *name)
 {
-	if (!*s)
+	struct member *m = arg;
+	pid_t pid = (pid_t)atoi(name), pgrp, sid;
+
+	if (pid == m->self || pc_proc_groups(name, &pgrp, &sid))
 		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
+	if (pgrp == m->n)
+		m->in_group = pid;
+	else if (sid == m->n && !m->in_session)
+		m->in_session = pid;
+	return m->in_group;	/* a group is what we want most */
 }
 
 /*
@@ -136,62 +103,22 @@ static bool all_digits(const char *s)
  */
 static bool find_member(pid_t n, struct pidcycle_holder *h)
 {
-	pid_t in_session = 0, in_group = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *e;
+	struct member m = { .n = n };
 
-	while (d && !in_group && (e = readdir(d))) {
-		pid_t pgrp, sid;
-
-		if (!all_digits(e->d_name) || read_groups(e->d_name, &pgrp, &sid))
-			continue;
-		if (pgrp == n)
-			in_group = (pid_t)atoi(e->d_name);
-		else if (sid == n && !in_session)
-			in_session = (pid_t)atoi(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	if (!in_group && !in_session)
+	pc_proc_each("/proc", member_of, &m);
+	if (!m.in_group && !m.in_session)
 		return false;
-	h->how = in_group ? PIDCYCLE_HOLD_PGRP : PIDCYCLE_HOLD_SESSION;
-	describe(in_group ? in_group : in_session, h);
+	h->how = m.in_group ? PIDCYCLE_HOLD_PGRP : PIDCYCLE_HOLD_SESSION;
+	describe(m.in_group ? m.in_group : m.in_session, h);
 	return true;
 }
 
 bool pc_group_of_others(pid_t n, pid_t self)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	bool held = false;
+	struct member m = { .n = n, .self = self };
 
-	while (d && !held && (e = readdir(d))) {
-		pid_t pgrp, sid;
-
-		if (all_digits(e->d_name) && atoi(e->d_name) != self &&
-		    read_groups(e->d_name, &pgrp, &sid) == 0)
-			held = pgrp == n || sid == n;
-	}
-	if (d)
-		closedir(d);
-	return held;
-}
-
-bool pc_number_seen(pid_t n)
-{
-	char path[32];
-	int saved = errno;
-	bool seen;
-
-	/*
-	 * /proc/N resolves every TID; kill(N, 0) finds a task /proc hides
-	 * (hidepid: EPERM); kill(-N, 0) a group whose leader is gone.
-	 */
-	snprintf(path, sizeof(path), "/proc/%d", (int)n);
-	seen = access(path, F_OK) == 0 || kill(n, 0) == 0 || errno == EPERM ||
-	       kill(-n, 0) == 0 || errno == EPERM;
-	errno = saved;
-	return seen;
+	pc_proc_each("/proc", member_of, &m);
+	return m.in_group || m.in_session;
 }
 
 int pc_holder_find(pid_t n, struct pidcycle_holder *h)
@@ -203,7 +130,11 @@ int pc_holder_find(pid_t n, struct pidcycle_holder *h)
 	h->sz = sizeof(*h);
 	h->number = n;
 	h->uid = (uid_t)-1;
-	if (read_facts(n, &t) == 0) {
+	if (pc_proc_level() != 0) {
+		/* /proc is another namespace's: it cannot say who. */
+		if (pc_pid_in_use(n))
+			h->how = PIDCYCLE_HOLD_HIDDEN;
+	} else if (read_facts(n, &t) == 0) {
 		/* A thread's TID: the process it belongs to holds it. */
 		h->how = t.tgid == n ? PIDCYCLE_HOLD_PID : PIDCYCLE_HOLD_TID;
 		describe(t.tgid, h);
@@ -212,6 +143,58 @@ int pc_holder_find(pid_t n, struct pidcycle_holder *h)
 	}
 	errno = saved;
 	return h->how != PIDCYCLE_HOLD_NONE;
+}
+
+/* comm as the kernel keeps it can hold anything: no control characters or quotes. */
+/* The kernel keeps comm as it was set: no control characters or quotes. */
+static void safe_comm(const char *comm, char *out, size_t n)
+{
+	size_t i = 0;
+
+	for (; comm[i] && i + 1 < n; i++)
+		out[i] = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ||
+			 comm[i] == '\'' ? '?' : comm[i];
+	out[i] = '\0';
+}
+
+/* "5001 'sleep', uid 1000", leaving out what is not known. */
+static void process_text(const struct pidcycle_holder *h, char *buf, size_t n)
+{
+	char comm[sizeof(h->comm)], uid[32] = "";
+	int len;
+
+	safe_comm(h->comm, comm, sizeof(comm));
+	if (h->uid != (uid_t)-1)
+		snprintf(uid, sizeof(uid), ", uid %u", (unsigned int)h->uid);
+	len = snprintf(buf, n, "%s%d", h->zombie ? "zombie " : "", (int)h->pid);
+	if (len >= 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, "%s%s%s%s", *comm ? " '" : "",
+			 comm, *comm ? "'" : "", uid);
+}
+
+int pidcycle_holder_text(const struct pidcycle_holder *h, char *buf, size_t n)
+{
+	char proc[96];
+
+	/* Every field read here is in the struct of 0.2, the first one. */
+	if (!h || h->sz < offsetof(struct pidcycle_holder, comm) + sizeof(h->comm) ||
+	    (!buf && n))
+		return -EINVAL;
+	process_text(h, proc, sizeof(proc));
+	switch (h->how) {
+	case PIDCYCLE_HOLD_NONE:
+		return snprintf(buf, n, "free");
+	case PIDCYCLE_HOLD_PID:
+		return snprintf(buf, n, "%s", proc);
+	case PIDCYCLE_HOLD_TID:
+		return snprintf(buf, n, "thread %d of %s", (int)h->number, proc);
+	case PIDCYCLE_HOLD_PGRP:
+		return snprintf(buf, n, "the process group of %s", proc);
+	case PIDCYCLE_HOLD_SESSION:
+		return snprintf(buf, n, "the session of %s", proc);
+	default:
+		return snprintf(buf, n, "a task hidden from /proc");
+	}
 }
 
 int pidcycle_holder(pid_t number, struct pidcycle_holder *h)

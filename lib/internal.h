@@ -111,6 +111,19 @@ PC_HIDDEN pid_t pc_pid_max(void);
 /* Parse a decimal pid from s (surrounding spaces/newline allowed). */
 PC_HIDDEN int pc_parse_pid(const char *s, pid_t *out);
 
+/* ---- reading /proc (procfs.c) -------------------------------------------- */
+
+/* The small file at path, whole and NUL-terminated: its length (> 0), or
+ * -errno (-EIO when empty). errno is left as it was. */
+PC_HIDDEN ssize_t pc_proc_read(const char *path, char *buf, size_t size);
+/* Called with each numbered entry of a directory; true stops the walk. */
+typedef bool (*pc_proc_entry_fn)(void *arg, const char *name);
+/* fn for every number in dir (/proc: processes; /proc/N/task: threads).
+ * Whether fn stopped it. errno is left as it was. */
+PC_HIDDEN bool pc_proc_each(const char *dir, pc_proc_entry_fn fn, void *arg);
+/* Process group and session of /proc entry `pid` (its stat). 0 or -1. */
+PC_HIDDEN int pc_proc_groups(const char *pid, pid_t *pgrp, pid_t *sid);
+
 /* ---- /proc and our PID namespace (procns.c) ----------------------------- */
 
 /*
@@ -142,6 +155,11 @@ PC_HIDDEN struct pc_inuse *pc_inuse_scan(void);
 PC_HIDDEN uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi);
 /* Is pid in use right now (live check, no snapshot)? */
 PC_HIDDEN bool pc_pid_in_use(pid_t pid);
+/*
+ * The quick live checks, no scan: a task with that PID or TID (also one
+ * /proc hides), or a process group. A session alone needs a scan.
+ */
+PC_HIDDEN bool pc_number_seen(pid_t n);
 /*
  * The numbers of [lo, hi] in use right now: a fresh scan plus, number by
  * number, the checks that see what /proc hides. NULL on allocation failure.
@@ -324,11 +342,6 @@ PC_HIDDEN int pc_lastpid_set_next(struct pc_cursor *c, pid_t pid);
 
 /* Fill *h (our size) for number n: 1 if held, 0 if free. Never fails. */
 PC_HIDDEN int pc_holder_find(pid_t n, struct pidcycle_holder *h);
-/*
- * The quick live checks, no scan: a task with that PID or TID (also one
- * /proc hides), or a process group. A session alone needs a scan.
- */
-PC_HIDDEN bool pc_number_seen(pid_t n);
 /* Is n the process group or session of a process other than self? */
 PC_HIDDEN bool pc_group_of_others(pid_t n, pid_t self);
 

@@ -1,7 +1,5 @@
 /* predictor.c - how many free numbers lie between the cursor and a target. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,42 +32,12 @@ static int vec_push(struct vec *a, pid_t x)
 	return 0;
 }
 
-static bool is_number(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* Fields 5 and 6 of /proc/N/stat: process group and session. */
-static int read_groups(const char *pid, int *pgrp, int *sid)
-{
-	char path[300], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* comm may contain anything */
-	return p && sscanf(p + 1, " %*c %*d %d %d", pgrp, sid) == 2 ? 0 : -1;
-}
-
 /* pgrp and session hold their numbers even after their leader is gone. */
 static void push_groups(struct vec *a, const char *pid)
 {
-	int pgrp, sid;
+	pid_t pgrp, sid;
 
-	if (read_groups(pid, &pgrp, &sid))
+	if (pc_proc_groups(pid, &pgrp, &sid))
 		return;
 	if (pgrp > 0)
 		vec_push(a, pgrp);
@@ -77,23 +45,21 @@ static void push_groups(struct vec *a, const char *pid)
 		vec_push(a, sid);
 }
 
-/* Every TID of the process (the leader's is among them). */
+static bool push_tid(void *arg, const char *tid)
+{
+	vec_push(arg, atoi(tid));
+	return false;
+}
+
+/* Every TID of the process; its PID too, should it have gone meanwhile
+ * (vec_to_set drops the copy the leader's TID makes). */
 static void push_tasks(struct vec *a, const char *pid)
 {
 	char path[300];
-	struct dirent *e;
-	DIR *d;
 
+	vec_push(a, atoi(pid));
 	snprintf(path, sizeof(path), "/proc/%s/task", pid);
-	d = opendir(path);
-	if (!d) {
-		vec_push(a, atoi(pid));
-		return;
-	}
-	while ((e = readdir(d)))
-		if (is_number(e->d_name))
-			vec_push(a, atoi(e->d_name));
-	closedir(d);
+	pc_proc_each(path, push_tid, a);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -146,21 +112,17 @@ static void push_ids(void *arg, const struct pc_proc_ids *ids)
 	errno = saved;
 }
 
+static bool push_process(void *arg, const char *pid)
+{
+	push_tasks(arg, pid);
+	push_groups(arg, pid);
+	return false;
+}
+
 /* The scan of /proc when it is our namespace's: what it lists is ours. */
 static void scan_own(struct vec *a)
 {
-	struct dirent *e;
-	DIR *d = opendir("/proc");
-
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!is_number(e->d_name))
-				continue;
-			push_tasks(a, e->d_name);
-			push_groups(a, e->d_name);
-		}
-		closedir(d);
-	}
+	pc_proc_each("/proc", push_process, a);
 }
 
 /*
@@ -222,23 +184,17 @@ static void match_sid(void *arg, const struct pc_proc_ids *ids)
 	errno = saved;
 }
 
+static bool has_sid(void *arg, const char *pid)
+{
+	pid_t pgrp, sid;
+
+	return pc_proc_groups(pid, &pgrp, &sid) == 0 && sid == *(pid_t *)arg;
+}
+
 /* Is some process's session id `sid`? Only a scan of /proc/N/stat tells. */
 static bool session_held_own(pid_t sid)
 {
-	struct dirent *e;
-	bool held = false;
-	DIR *d = opendir("/proc");
-
-	while (d && !held && (e = readdir(d))) {
-		int pgrp, session;
-
-		if (is_number(e->d_name) &&
-		    read_groups(e->d_name, &pgrp, &session) == 0)
-			held = session == sid;
-	}
-	if (d)
-		closedir(d);
-	return held;
+	return pc_proc_each("/proc", has_sid, &sid);
 }
 
 /* The same through an ancestor's /proc, translated; nothing if /proc is foreign. */
@@ -267,6 +223,15 @@ static bool task_or_group(pid_t pid, int level)
 	if (level == 0 && access(path, F_OK) == 0)
 		return true;
 	return killable(pid) || (pid > 1 && killable(-pid));
+}
+
+bool pc_number_seen(pid_t n)
+{
+	int saved = errno;
+	bool seen = task_or_group(n, pc_proc_level());
+
+	errno = saved;
+	return seen;
 }
 
 bool pc_pid_in_use(pid_t pid)

@@ -1,33 +1,10 @@
 /* procns.c - which PID namespace /proc shows, and our numbers as seen through an ancestor's /proc. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
-
-/* Read a small /proc file whole: 0, or -errno (errno is left as it was). */
-static int read_status(const char *path, char *buf, size_t size)
-{
-	int saved = errno, fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-	ssize_t n;
-
-	if (fd < 0) {
-		err = -errno;
-		errno = saved;
-		return err;
-	}
-	n = read(fd, buf, size - 1);
-	close(fd);
-	errno = saved;
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
-}
 
 /* How many numbers the line `name` ("NSpid:") lists; value `at` into *v. */
 static int ns_field(const char *buf, const char *name, int at, pid_t *v)
@@ -62,9 +39,10 @@ static int ns_field(const char *buf, const char *name, int at, pid_t *v)
 int pc_proc_level(void)
 {
 	char buf[4096];
-	int err = read_status("/proc/self/status", buf, sizeof(buf)), n;
+	ssize_t err = pc_proc_read("/proc/self/status", buf, sizeof(buf));
+	int n;
 
-	if (err)
+	if (err < 0)
 		return err == -ENOENT ? -1 : 0;	/* unreadable otherwise: assume ours */
 	n = ns_field(buf, "NSpid:", 0, NULL);
 	return n > 1 ? n - 1 : 0;	/* no NSpid line (before 4.1): ours */
@@ -77,7 +55,7 @@ static void task_ids(const char *dir, int level, struct pc_proc_ids *ids)
 
 	memset(ids, 0, sizeof(*ids));
 	snprintf(path, sizeof(path), "%s/status", dir);
-	if (read_status(path, buf, sizeof(buf)))
+	if (pc_proc_read(path, buf, sizeof(buf)) < 0)
 		return;
 	if (ns_field(buf, "NSpid:", level, &ids->pid) <= level)
 		ids->pid = 0;	/* not in our namespace (nor below it) */
@@ -87,47 +65,40 @@ static void task_ids(const char *dir, int level, struct pc_proc_ids *ids)
 		ids->sid = 0;
 }
 
-static bool is_number(const char *s)
+struct each_task {
+	int level;
+	pc_proc_task_fn fn;
+	void *arg;
+	const char *pid;	/* the process whose threads are walked */
+};
+
+static bool one_thread(void *arg, const char *tid)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
+	struct each_task *t = arg;
+	struct pc_proc_ids ids;
+	char dir[600];
+
+	snprintf(dir, sizeof(dir), "/proc/%s/task/%s", t->pid, tid);
+	task_ids(dir, t->level, &ids);
+	if (ids.pid)
+		t->fn(t->arg, &ids);
+	return false;
 }
 
-static void each_thread(const char *pid, int level, pc_proc_task_fn fn, void *arg)
+static bool each_thread(void *arg, const char *pid)
 {
-	char path[300], dir[600];
-	struct pc_proc_ids ids;
-	struct dirent *e;
-	DIR *d;
+	struct each_task *t = arg;
+	char dir[300];
 
-	snprintf(path, sizeof(path), "/proc/%s/task", pid);
-	d = opendir(path);
-	while (d && (e = readdir(d))) {
-		if (!is_number(e->d_name))
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", path, e->d_name);
-		task_ids(dir, level, &ids);
-		if (ids.pid)
-			fn(arg, &ids);
-	}
-	if (d)
-		closedir(d);
+	t->pid = pid;
+	snprintf(dir, sizeof(dir), "/proc/%s/task", pid);
+	pc_proc_each(dir, one_thread, t);
+	return false;
 }
 
 void pc_proc_each_task(int level, pc_proc_task_fn fn, void *arg)
 {
-	int saved = errno;
-	struct dirent *e;
-	DIR *d = opendir("/proc");
+	struct each_task t = { .level = level, .fn = fn, .arg = arg };
 
-	while (d && (e = readdir(d)))
-		if (is_number(e->d_name))
-			each_thread(e->d_name, level, fn, arg);
-	if (d)
-		closedir(d);
-	errno = saved;
+	pc_proc_each("/proc", each_thread, &t);
 }

@@ -115,25 +115,15 @@ static long real_syscall(long nr, const long *a)
 /* EEXIST: ": in use by 5001 'sleep', uid 1000", so the log says whom to ask. */
 static void held_by(pid_t want, char *buf, size_t n)
 {
-	static const char *const as[] = {
-		[PIDCYCLE_HOLD_TID] = "a thread of ", [PIDCYCLE_HOLD_PGRP] = "the group of ",
-		[PIDCYCLE_HOLD_SESSION] = "the session of ",
-	};
 	struct pidcycle_holder h;
+	int len;
 
 	buf[0] = '\0';
 	if (pc_holder_find(want, &h) <= 0)
 		return;
-	if (h.how == PIDCYCLE_HOLD_HIDDEN) {
-		snprintf(buf, n, ": in use by a task hidden from /proc");
-		return;
-	}
-	for (char *c = h.comm; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == '\'')
-			*c = '?';
-	snprintf(buf, n, ": in use by %s%s%d '%s', uid %u",
-		 as[h.how] ? as[h.how] : "", h.zombie ? "zombie " : "", (int)h.pid,
-		 h.comm, (unsigned int)h.uid);
+	len = snprintf(buf, n, ": in use by ");
+	if (len > 0 && (size_t)len < n)
+		pidcycle_holder_text(&h, buf + len, n - (size_t)len);
 }
 
 static void place_log(const struct place *p, long res, const struct pc_run *r,

@@ -273,16 +273,23 @@ void ns_fork_expect(pid_t target)
 	assert_int_equal(child, target);
 }
 
-void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
+pid_t ns_fork_at(pid_t target, const struct pidcycle_opts *o)
 {
-	PIDCYCLE_OPTS(o, .strategy = s);
-	pid_t r = pidcycle_fork_at(target, &o);
+	pid_t r = pidcycle_fork_at(target, o);
 
 	if (r == 0)
 		ns_child_exit_if(target);
 	hyg_own(r);
 	if (r > 0)
 		ns_reap_ok(r);
+	return r;
+}
+
+void ns_fork_at_exact(pid_t target, enum pidcycle_strategy s)
+{
+	PIDCYCLE_OPTS(o, .strategy = s);
+	pid_t r = ns_fork_at(target, &o);
+
 	if (r != target)
 		fail_msg("pidcycle_fork_at(%d, %s) = %d (last_pid now %d)",
 			 (int)target, pidcycle_strategy_name(s), (int)r,
@@ -371,4 +378,26 @@ int ns_run_group(const char *prefix, const struct CMUnitTest *t, size_t n,
 		cmocka_set_test_filter(filter);
 	hyg_init();
 	return _cmocka_run_group_tests(name, t, n, setup, teardown);
+}
+
+rlim_t ns_nproc_for_one_more(rlim_t from)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_NPROC, &lim), 0);
+	for (rlim_t n = from;; n++) {
+		pid_t c;
+
+		lim.rlim_cur = n;
+		assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
+		c = fork();
+		if (c == 0)
+			_exit(0);
+		if (c > 0) {
+			hyg_own(c);
+			ns_reap(c);
+			return n;
+		}
+		assert_int_equal(errno, EAGAIN);
+	}
 }

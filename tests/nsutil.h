@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "pidcycle.h"
@@ -35,9 +36,19 @@ void ns_need(enum pidcycle_strategy s);
 enum pidcycle_strategy ns_fast_burner(void);
 /* Is nothing in this namespace using the number (pid, tid, pgid, sid)? */
 bool ns_pid_free(pid_t pid);
+/*
+ * The lowest RLIMIT_NPROC, from `from` up, under which one more process can
+ * be made now (the soft limit is left there; the test restores it).
+ */
+rlim_t ns_nproc_for_one_more(rlim_t from);
 /* Move the cursor so that last == `last` (write if allowed, else burn). */
 void ns_move_last(pid_t last);
 
+/*
+ * pidcycle_fork_at(target, o); a child made _exits 0 if its PID is target
+ * (else 3) and is reaped, asserting 0. Returns what the call returned.
+ */
+pid_t ns_fork_at(pid_t target, const struct pidcycle_opts *o);
 /*
  * pidcycle_fork_at(target) with strategy s: the parent must get exactly
  * target and the child must see getpid() == target (it _exits, status 0).

@@ -165,6 +165,53 @@ HYG_TEST(holder_args)
 		assert_int_equal(old.comm[i], 'x');
 }
 
+/* The words for each kind of holder, as the CLI and the preload print them. */
+HYG_TEST(holder_text)
+{
+	struct pidcycle_holder h = { .sz = sizeof(h), .number = 5002,
+				     .how = PIDCYCLE_HOLD_TID, .pid = 5001, .uid = 1000 };
+	char buf[128], small[8];
+
+	strcpy(h.comm, "ja'va\n");
+	assert_int_equal(pidcycle_holder_text(&h, buf, sizeof(buf)),
+			 (int)strlen("thread 5002 of 5001 'ja?va?', uid 1000"));
+	assert_string_equal(buf, "thread 5002 of 5001 'ja?va?', uid 1000");
+	h.how = PIDCYCLE_HOLD_PID;
+	h.number = 5001;
+	h.zombie = true;
+	strcpy(h.comm, "sleep");
+	pidcycle_holder_text(&h, buf, sizeof(buf));
+	assert_string_equal(buf, "zombie 5001 'sleep', uid 1000");
+	h.zombie = false;
+	h.how = PIDCYCLE_HOLD_PGRP;
+	h.uid = (uid_t)-1;
+	h.comm[0] = '\0';
+	pidcycle_holder_text(&h, buf, sizeof(buf));
+	assert_string_equal(buf, "the process group of 5001");
+	h.how = PIDCYCLE_HOLD_SESSION;
+	pidcycle_holder_text(&h, buf, sizeof(buf));
+	assert_string_equal(buf, "the session of 5001");
+	h.how = PIDCYCLE_HOLD_HIDDEN;
+	pidcycle_holder_text(&h, buf, sizeof(buf));
+	assert_string_equal(buf, "a task hidden from /proc");
+	h.how = PIDCYCLE_HOLD_NONE;
+	pidcycle_holder_text(&h, buf, sizeof(buf));
+	assert_string_equal(buf, "free");
+	/* snprintf's rules: the length it needed, cut to fit, NULL with 0. */
+	h.how = PIDCYCLE_HOLD_PID;
+	assert_int_equal(pidcycle_holder_text(&h, small, sizeof(small)), 4);
+	assert_string_equal(small, "5001");
+	h.how = PIDCYCLE_HOLD_SESSION;
+	assert_int_equal(pidcycle_holder_text(&h, small, sizeof(small)),
+			 (int)strlen("the session of 5001"));
+	assert_string_equal(small, "the ses");
+	assert_int_equal(pidcycle_holder_text(&h, NULL, 0), (int)strlen("the session of 5001"));
+	assert_int_equal(pidcycle_holder_text(NULL, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(pidcycle_holder_text(&h, NULL, 4), -EINVAL);
+	h.sz = offsetof(struct pidcycle_holder, comm);
+	assert_int_equal(pidcycle_holder_text(&h, buf, sizeof(buf)), -EINVAL);
+}
+
 /* ---- plans --------------------------------------------------------------- */
 
 /*
@@ -447,7 +494,7 @@ HYG_TEST(plan_strategy_refused)
 static int run_all(const char *unused)
 {
 	const struct CMUnitTest tests[] = {
-		T(holder_kinds), T(holder_args),
+		T(holder_kinds), T(holder_args), T(holder_text),
 		T(plan_states), T(plan_matches_burn), T(plan_privileged),
 		T(plan_budget), T(plan_caller_gone), T(plan_args),
 		T(plan_strategy_refused),

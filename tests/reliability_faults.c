@@ -249,34 +249,6 @@ HYG_TEST(fault_nproc)
 }
 
 /*
- * The lowest RLIMIT_NPROC under which one more process can be made: our
- * uid's task count plus one. /proc shows only this namespace's tasks, so
- * start there and raise the limit until a fork goes through.
- */
-static rlim_t nproc_for_one_more(void)
-{
-	struct rlimit lim;
-	rlim_t n = tasks_of_uid();
-
-	assert_int_equal(getrlimit(RLIMIT_NPROC, &lim), 0);
-	for (;; n++) {
-		pid_t c;
-
-		lim.rlim_cur = n;
-		assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
-		c = fork();
-		if (c == 0)
-			_exit(0);
-		if (c > 0) {
-			hyg_own(c);
-			ns_reap(c);
-			return n;
-		}
-		assert_int_equal(errno, EAGAIN);
-	}
-}
-
-/*
  * Room for the helpers and a ghost in flight in each, no more: a ghost burn
  * still works. Its anchors (anchors.c) count against the limit and would
  * leave the ghosts none, so they must give way for the rest of the call:
@@ -295,7 +267,9 @@ static unsigned long long burn_with_nproc_room(unsigned int workers)
 
 	assert_int_equal(getrlimit(RLIMIT_NPROC, &old), 0);
 	lim = old;
-	lim.rlim_cur = nproc_for_one_more() - 1 + 2 * workers;
+	/* Our uid's tasks elsewhere count too and /proc shows only this
+	 * namespace's: start from what it shows and find the real room. */
+	lim.rlim_cur = ns_nproc_for_one_more(tasks_of_uid()) - 1 + 2 * workers;
 	assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
 	last = ns_last();
 	forks = ns_forks_so_far();

@@ -215,13 +215,8 @@ static void fork_at_target(void)
 	pid_t target = eng_free_from(ns_last() + 10);
 	PIDCYCLE_OPTS(o, .strategy = ns_has(PIDCYCLE_LASTPID) ? PIDCYCLE_LASTPID
 							      : ns_fast_burner());
-	pid_t r = pidcycle_fork_at(target, &o);
 
-	if (r == 0)
-		ns_child_exit_if(target);
-	hyg_own(r);
-	assert_int_equal(r, target);
-	ns_reap_ok(r);
+	assert_int_equal(ns_fork_at(target, &o), target);
 }
 
 /*

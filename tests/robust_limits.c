@@ -17,29 +17,6 @@
 
 /* ---- RLIMIT_NPROC with room for one ghost ---------------------------------- */
 
-/* The lowest RLIMIT_NPROC under which one more process can be made now. */
-static rlim_t nproc_for_one_more(void)
-{
-	struct rlimit lim;
-
-	assert_int_equal(getrlimit(RLIMIT_NPROC, &lim), 0);
-	for (rlim_t n = 1;; n++) {
-		pid_t c;
-
-		lim.rlim_cur = n;
-		assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
-		c = fork();
-		if (c == 0)
-			_exit(0);
-		if (c > 0) {
-			hyg_own(c);
-			ns_reap(c);
-			return n;
-		}
-		assert_int_equal(errno, EAGAIN);
-	}
-}
-
 #define NPROC_WORKERS 4
 #define NPROC_BURN 10000
 #define NPROC_RUNS 3
@@ -61,7 +38,7 @@ static int burn_one_ghost_room(struct pidcycle_stats *st)
 
 	assert_int_equal(getrlimit(RLIMIT_NPROC, &old), 0);
 	lim = old;
-	lim.rlim_cur = nproc_for_one_more() + NPROC_WORKERS;
+	lim.rlim_cur = ns_nproc_for_one_more(1) + NPROC_WORKERS;
 	assert_int_equal(setrlimit(RLIMIT_NPROC, &lim), 0);
 	rc = pidcycle_burn(NPROC_BURN, &o, st);
 	assert_int_equal(setrlimit(RLIMIT_NPROC, &old), 0);

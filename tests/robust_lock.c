@@ -20,13 +20,8 @@ static enum pidcycle_strategy way(void)
 /* fork_at(target, o) must give exactly target, the child seeing it too. */
 static void fork_at_exact_opts(pid_t target, const struct pidcycle_opts *o)
 {
-	pid_t r = pidcycle_fork_at(target, o);
+	pid_t r = ns_fork_at(target, o);
 
-	if (r == 0)
-		ns_child_exit_if(target);
-	hyg_own(r);
-	if (r > 0)
-		ns_reap_ok(r);
 	if (r != target)
 		fail_msg("fork_at(%d, %s) with the lock held: %d", (int)target,
 			 pidcycle_strategy_name(o->strategy), (int)r);

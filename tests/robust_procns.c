@@ -29,13 +29,8 @@ static pid_t parent_only(void)
 static void fork_at_expect(pid_t target, enum pidcycle_strategy s, int want)
 {
 	PIDCYCLE_OPTS(o, .strategy = s, .timeout_ms = 30000);
-	pid_t r = pidcycle_fork_at(target, &o);
+	pid_t r = ns_fork_at(target, &o);
 
-	if (r == 0)
-		ns_child_exit_if(target);
-	hyg_own(r);
-	if (r > 0)
-		ns_reap_ok(r);
 	print_message("  fork_at(%d, %s) = %d (want %d)\n", (int)target,
 		      pidcycle_strategy_name(s), (int)r, want);
 	assert_int_equal(r, want);
@@ -57,12 +52,16 @@ HYG_TEST(procns_parent_only_free)
 {
 	pid_t target = parent_only();
 	struct pidcycle_estimate e = { .sz = sizeof(e) };
+	struct pidcycle_holder h = { .sz = sizeof(h) };
 
 	assert_true(ns_last() < target);
 	assert_int_equal(pidcycle_estimate(target, NULL, &e), 0);
 	print_message("estimate(%d): reachable %d, why %d\n", (int)target,
 		      e.reachable, e.why);
 	assert_true(e.reachable);
+	/* Nor does the holder lookup name the parent's process. */
+	assert_int_equal(pidcycle_holder(target, &h), 0);
+	assert_int_equal(h.how, PIDCYCLE_HOLD_NONE);
 	fork_at_expect(target, PIDCYCLE_AUTO, target);
 	/* Root: set_tid above; the ns_last_pid write is cheap to try too. */
 	if (ns_has(PIDCYCLE_LASTPID))
@@ -74,12 +73,16 @@ HYG_TEST(procns_in_use_here)
 {
 	pid_t tid, member, holder = eng_thread_holder(&tid);
 	pid_t sid = eng_orphan_session(&member);
+	struct pidcycle_holder h = { .sz = sizeof(h) };
 
 	parent_only();
 	fork_at_expect(holder, ns_fast_burner(), -EEXIST);
 	fork_at_expect(tid, ns_fast_burner(), -EEXIST);
 	fork_at_expect(sid, ns_fast_burner(), -EEXIST);
 	fork_at_expect(getpid(), PIDCYCLE_AUTO, -EEXIST);
+	/* Held here, but /proc cannot say by whom. */
+	assert_int_equal(pidcycle_holder(holder, &h), 1);
+	assert_int_equal(h.how, PIDCYCLE_HOLD_HIDDEN);
 	if (ns_has(PIDCYCLE_SETTID)) {	/* the kernel's own answer */
 		fork_at_expect(tid, PIDCYCLE_SETTID, -EEXIST);
 		fork_at_expect(sid, PIDCYCLE_SETTID, -EEXIST);

@@ -109,7 +109,7 @@ static void explain(struct plan *p, size_t i)
 			snprintf(r->why, sizeof(r->why), "taken first by #%zu of this plan",
 				 t->same_as);
 		} else if ((r->held = pidcycle_holder(t->pid, &r->holder) > 0)) {
-			cli_holder_text(&r->holder, who, sizeof(who));
+			pidcycle_holder_text(&r->holder, who, sizeof(who));
 			snprintf(r->why, sizeof(r->why), "in use by %s", who);
 		} else {
 			snprintf(r->why, sizeof(r->why), "in use");

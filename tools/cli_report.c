@@ -125,7 +125,7 @@ void cli_print_estimate(const struct pidcycle_estimate *e, bool json)
 	if (e->reachable) {
 		printf("reachable   yes\n");
 	} else if (estimate_holder(e, &h)) {
-		cli_holder_text(&h, who, sizeof(who));
+		pidcycle_holder_text(&h, who, sizeof(who));
 		printf("reachable   no (%s: in use by %s)\n", strerror(-e->why), who);
 	} else {
 		printf("reachable   no (%s)\n", strerror(-e->why));
@@ -178,55 +178,6 @@ void cli_print_pid(pid_t pid, bool json)
 /* ---- holders ----------------------------------------------------------- */
 
 /* A comm may hold anything: quotes and control characters become '?'. */
-static void safe_comm(const char *comm, char *out, size_t n)
-{
-	size_t i = 0;
-
-	for (; comm[i] && i + 1 < n; i++)
-		out[i] = (unsigned char)comm[i] < 0x20 || comm[i] == 0x7f ||
-			 comm[i] == '\'' ? '?' : comm[i];
-	out[i] = '\0';
-}
-
-/* "5001 'sleep', uid 1000", leaving out what is not known. */
-static void process_text(const struct pidcycle_holder *h, char *buf, size_t n)
-{
-	char comm[sizeof(h->comm)], uid[32] = "";
-	int len;
-
-	safe_comm(h->comm, comm, sizeof(comm));
-	if (h->uid != (uid_t)-1)
-		snprintf(uid, sizeof(uid), ", uid %u", (unsigned int)h->uid);
-	len = snprintf(buf, n, "%s%d", h->zombie ? "zombie " : "", (int)h->pid);
-	if (len >= 0 && (size_t)len < n)
-		snprintf(buf + len, n - (size_t)len, "%s%s%s%s", *comm ? " '" : "",
-			 comm, *comm ? "'" : "", uid);
-}
-
-void cli_holder_text(const struct pidcycle_holder *h, char *buf, size_t n)
-{
-	char proc[96];
-
-	process_text(h, proc, sizeof(proc));
-	switch (h->how) {
-	case PIDCYCLE_HOLD_PID:
-		snprintf(buf, n, "%s", proc);
-		break;
-	case PIDCYCLE_HOLD_TID:
-		snprintf(buf, n, "thread %d of %s", (int)h->number, proc);
-		break;
-	case PIDCYCLE_HOLD_PGRP:
-		snprintf(buf, n, "the process group of %s", proc);
-		break;
-	case PIDCYCLE_HOLD_SESSION:
-		snprintf(buf, n, "the session of %s", proc);
-		break;
-	default:
-		snprintf(buf, n, "a task hidden from /proc");
-		break;
-	}
-}
-
 static const char *const hold_names[] = {
 	[PIDCYCLE_HOLD_NONE] = "none", [PIDCYCLE_HOLD_PID] = "pid",
 	[PIDCYCLE_HOLD_TID] = "tid", [PIDCYCLE_HOLD_PGRP] = "pgrp",
@@ -356,7 +307,7 @@ static int report(const char *what, int err, bool pid_call, const char *why,
 	if (why) {
 		snprintf(h, sizeof(h), "%s", why);
 	} else if (holder) {
-		cli_holder_text(holder, who, sizeof(who));
+		pidcycle_holder_text(holder, who, sizeof(who));
 		snprintf(h, sizeof(h), "in use by %s", who);
 	} else if (sys) {
 		h[0] = '\0';

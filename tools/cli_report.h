@@ -50,12 +50,6 @@ int cli_report_error(const char *what, int err, bool pid_call, const char *why,
 /* A usage error (exit 2): the text line, or the JSON object. */
 void cli_usage_error(const char *msg);
 
-/*
- * Who holds a number, in words: "5001 'sleep', uid 1000", "thread 5002 of
- * 5001 'sleep', uid 1000", "zombie 5001 ...", "the process group of 5003
- * ...", "the session of 5003 ...", "a task hidden from /proc".
- */
-void cli_holder_text(const struct pidcycle_holder *h, char *buf, size_t n);
 /* The holder as a JSON object, or null when h is NULL. */
 void cli_holder_json(FILE *f, const struct pidcycle_holder *h);
 
