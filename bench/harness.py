@@ -55,6 +55,19 @@ PROFILES = {
 }
 
 
+def baseline(path):
+    """The earlier run's 1-worker ghost figure (driver, in-process), where it came from."""
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return {"file": path, "ghost_1": None}
+    m = old.get("machine", {})
+    return {"file": path, "ghost_1": report.driver_rate(old, "ghost", 1),
+            "date": m.get("date"), "cpu": m.get("cpu"), "nproc": m.get("nproc"),
+            "count": old.get("config", {}).get("counts", {}).get("ghost")}
+
+
 def log(msg):
     print(f"[bench {time.monotonic() - T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
@@ -210,6 +223,7 @@ class Bench:
         os.chmod(self.tmp, 0o755)
         os.chown(self.tmp, 65534, 65534)
         self.peer = os.environ.get("PEER") or None
+        self.baseline_file = args.baseline
         n = len(os.sched_getaffinity(0))
         self.workers = sorted({1, n} | {w for w in (2, 4, 8, 16, 32) if w < n})
         self.errors = []
@@ -251,6 +265,7 @@ class Bench:
             "pid_namespace": os.readlink("/proc/self/ns/pid"),
             "topology": topology(),
         }
+        self.res["baseline"] = baseline(self.baseline_file)
         self.res["config"] = {
             "workers": self.workers, "counts": self.p["counts"], "heap_mb": self.p["heap_mb"],
             "heap_counts": self.p["heap_counts"], "warmup": self.p["warmup"],
@@ -621,6 +636,9 @@ def main():
     ap.add_argument("--driver", default="build/bench/driver")
     ap.add_argument("--cracspin", default="build/cracspin")
     ap.add_argument("--lab", default="build/bench/ghostlab")
+    ap.add_argument("--baseline", default="bench/results/results.json",
+                    help="an earlier run's results.json: its 1-worker ghost rate is the "
+                    "figure issue 13's '1 worker no slower' compares with")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if ENV_HOSTNS not in os.environ:

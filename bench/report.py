@@ -213,6 +213,14 @@ def claims13(res):
          f"pidcycle {fmt_secs(peer_seconds(res, 'ghost'))}, peer "
          f"{fmt_secs(peer_seconds(res, 'peer'))}" if hop else "-"),
     ]
+    base = res.get("baseline") or {}
+    now, before = driver_rate(res, "ghost", 1), base.get("ghost_1")
+    rows.append((
+        f"ghost 1 worker no slower than before ({base.get('file', 'no baseline')}, "
+        f"{base.get('date', '?')})", ratio(now, before), ">=", 1.0,
+        f"{fmt_rate(now)} vs {fmt_rate(before)} PIDs/s (driver, in-process; "
+        f"{base.get('count') or '?'} then, {res.get('config', {}).get('counts', {}).get('ghost', '?')} now)"
+        if before else "-"))
     return [(name, v, op, lim, verdict(v, op, lim), x) for name, v, op, lim, x in rows]
 
 

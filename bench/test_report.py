@@ -139,6 +139,23 @@ class Issue13(unittest.TestCase):
         res["peer_pairs"] = {}
         self.assertEqual(claim13(res, ">= 4x the peer")[4], "not measured")
 
+    def test_one_worker_against_the_baseline(self):
+        name, v, op, lim, ver, beside = claim13(FIXTURE, "ghost 1 worker no slower")
+        self.assertEqual((op, lim, ver), (">=", 1.0, "PASS"))
+        self.assertAlmostEqual(v, 1.1)  # median of 120k, 110k, 500 against 100k
+        self.assertIn("110,000 vs 100,000 PIDs/s", beside)
+        res = copy.deepcopy(FIXTURE)
+        res["baseline"]["ghost_1"] = 115000
+        self.assertEqual(claim13(res, "ghost 1 worker no slower")[4], "FAIL")
+        del res["baseline"]
+        self.assertEqual(claim13(res, "ghost 1 worker no slower")[4], "not measured")
+
+    def test_baseline_reads_an_earlier_run(self):
+        import harness
+        b = harness.baseline(os.path.join(HERE, "fixture.json"))
+        self.assertEqual((b["ghost_1"], b["date"]), (110000, "2025-01-01 00:00 UTC"))
+        self.assertIsNone(harness.baseline("/nonexistent/results.json")["ghost_1"])
+
     def test_peer_command_placeholders(self):
         import harness
         self.assertEqual(harness.peer_command("t {last}", 1000), "t 999")
