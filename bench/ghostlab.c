@@ -34,7 +34,11 @@
  *   --handoff local each worker burns its share; shared (the pool's way
  *                   before issue 13): a claim and a count on one shared
  *                   cache line per number
- *   --anchors       the library's anchors (lib/anchors.c)
+ *   --anchors       the library's anchors (lib/anchors.c): one shared
+ *                   `anchor_at`, claimed by compare-and-swap
+ *   --anchors-own   anchors per worker in disjoint 64-blocks: worker i of n
+ *                   anchors every n-th block from its own count, nothing
+ *                   shared (issue 13's candidate)
  *   --fpu init|dirty  (x86_64) the worker's vector registers in their init
  *                   state, or AVX-512 state in use: what copy_process's
  *                   XSAVE into the ghost's task_struct costs
@@ -65,7 +69,7 @@ struct conf {
 	unsigned int workers, depth;
 	unsigned long long count;	/* per worker */
 	unsigned int yield;		/* sched_yield every this many, 0 never */
-	bool own_mm, uids, sibling, anchors, shared_handoff;
+	bool own_mm, uids, sibling, anchors, anchors_own, shared_handoff;
 	enum control control;
 	enum fpu fpu;
 };
@@ -76,6 +80,7 @@ struct slot {
 	uint64_t t0_ns, t1_ns;
 	long err;
 	pid_t anchor[KEPT];
+	uint64_t anchor_due;	/* --anchors-own: own count at the next one */
 	int pidfd;
 	char child_stack[256] __attribute__((aligned(16)));
 } __attribute__((aligned(128)));
@@ -127,22 +132,52 @@ static uint64_t done_total(struct lab *l)
 }
 
 /* The library's anchors, condensed: one real child at each 64-block's start. */
-static long anchor_or_ghost(struct lab *l, struct slot *s)
+static long make_anchor(struct slot *s)
 {
-	uint64_t at = l->anchor_at, done = done_total(l), next;
-	long r;
+	long r = pc_raw_clone_exit(ANCHOR_FLAGS, s->child_stack + sizeof(s->child_stack),
+				   NULL, NULL);
 
-	if (!l->c.anchors || done < at ||
-	    !atomic_compare_exchange_strong(&l->anchor_at, &at, at + SPAN))
-		return ghost(s);
-	r = pc_raw_clone_exit(ANCHOR_FLAGS, s->child_stack + sizeof(s->child_stack),
-			      NULL, NULL);
 	if (r <= 0)
 		return r;
 	if (s->anchor[0])
 		pc_raw_syscall(SYS_wait4, s->anchor[0], 0, __WALL, 0, 0, 0);
 	memmove(s->anchor, s->anchor + 1, sizeof(s->anchor) - sizeof(pid_t));
 	s->anchor[KEPT - 1] = (pid_t)r;
+	return r;
+}
+
+/*
+ * Worker i of n sees the cursor move about n numbers per number of its own:
+ * after its anchor at r, its next block (n blocks on) starts
+ * n * SPAN - r % SPAN numbers later, (that) / n of its own.
+ */
+static long anchor_own_or_ghost(struct lab *l, struct slot *s)
+{
+	unsigned int n = l->c.workers;
+	long r;
+
+	if (s->done < s->anchor_due)
+		return ghost(s);
+	r = make_anchor(s);
+	if (r > 0)
+		s->anchor_due = s->done + (n * SPAN - (uint64_t)r % SPAN) / n;
+	return r > 0 ? 1 : r;
+}
+
+static long anchor_or_ghost(struct lab *l, struct slot *s)
+{
+	uint64_t at = l->anchor_at, done, next;
+	long r;
+
+	if (l->c.anchors_own)
+		return anchor_own_or_ghost(l, s);
+	done = done_total(l);
+	if (!l->c.anchors || done < at ||
+	    !atomic_compare_exchange_strong(&l->anchor_at, &at, at + SPAN))
+		return ghost(s);
+	r = make_anchor(s);
+	if (r <= 0)
+		return r;
 	next = at + SPAN;
 	atomic_compare_exchange_strong(&l->anchor_at, &next,
 				       done + SPAN - (uint64_t)r % SPAN);
@@ -226,6 +261,7 @@ static int worker(void *arg)
 		pc_raw_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&none, 0, 0, 0);
 	while (!l->go)
 		futex(&l->go, FUTEX_WAIT, 0);
+	s->anchor_due = l->c.anchors_own ? i * SPAN / l->c.workers : UINT64_MAX;
 	set_fpu(l->c.fpu);
 	s->t0_ns = now_ns();
 	burn(l, s);
@@ -303,13 +339,13 @@ static int run(struct lab *l)
 	double busy = (double)(b1 - b0) / hz, idle = (double)(i1 - i0) / hz;
 
 	printf("{\"mode\":\"%s\",\"workers\":%u,\"count\":%llu,\"numbers\":%llu,"
-	       "\"mm\":\"%s\",\"uids\":%s,\"sibling\":%s,\"depth\":%u,\"anchors\":%s,"
+	       "\"mm\":\"%s\",\"uids\":%s,\"sibling\":%s,\"depth\":%u,\"anchors\":\"%s\","
 	       "\"handoff\":\"%s\",\"fpu\":\"%s\",\"yield\":%u,\"wall\":%.6f,\"rate\":%.1f,\"cpu_us_per\":%.4f,"
 	       "\"machine_us_per\":%.4f,\"idle_share\":%.4f,\"error\":%ld}\n",
 	       l->c.control == CTL_GETPPID ? "getppid" : l->c.control == CTL_ALU ? "alu" :
 	       l->c.control == CTL_BOUNCE ? "bounce" : "ghost", l->c.workers, l->c.count, numbers, l->c.own_mm ? "own" : "shared",
 	       l->c.uids ? "true" : "false", l->c.sibling ? "true" : "false", l->c.depth,
-	       l->c.anchors ? "true" : "false", l->c.shared_handoff ? "shared" : "local",
+	       l->c.anchors_own ? "own" : l->c.anchors ? "shared" : "off", l->c.shared_handoff ? "shared" : "local",
 	       l->c.fpu == FPU_INIT ? "init" : l->c.fpu == FPU_DIRTY ? "dirty" : "inherit", l->c.yield, wall, wall > 0 ? numbers / wall : 0, numbers ? cpu * 1e6 / numbers : 0,
 	       numbers ? busy * 1e6 / numbers : 0,
 	       busy + idle > 0 ? idle / (busy + idle) : 0, err);
@@ -339,7 +375,7 @@ static int descend(struct lab *l, unsigned int levels)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ghostlab COUNT [-w WORKERS] [--mm shared|own] [--uids] "
-		"[--sibling] [--depth D] [--handoff local|shared] [--anchors] "
+		"[--sibling] [--depth D] [--handoff local|shared] [--anchors] [--anchors-own] "
 		"[--fpu init|dirty] [--yield K] [--control getppid|alu|bounce]\n  COUNT numbers per worker\n");
 	return 2;
 }
@@ -350,6 +386,7 @@ int main(int argc, char **argv)
 		{ "workers", 1, NULL, 'w' }, { "mm", 1, NULL, 'm' }, { "uids", 0, NULL, 'u' },
 		{ "sibling", 0, NULL, 's' }, { "depth", 1, NULL, 'd' },
 		{ "handoff", 1, NULL, 'h' }, { "anchors", 0, NULL, 'a' },
+		{ "anchors-own", 0, NULL, 'A' },
 		{ "control", 1, NULL, 'c' }, { "fpu", 1, NULL, 'f' }, { "yield", 1, NULL, 'y' },
 		{ 0, 0, 0, 0 }
 	};
@@ -375,6 +412,8 @@ int main(int argc, char **argv)
 			l->c.shared_handoff = !strcmp(optarg, "shared");
 		else if (o == 'a')
 			l->c.anchors = true;
+		else if (o == 'A')
+			l->c.anchors_own = true;
 		else if (o == 'c' && !strcmp(optarg, "getppid"))
 			l->c.control = CTL_GETPPID;
 		else if (o == 'c' && !strcmp(optarg, "alu"))
@@ -391,7 +430,8 @@ int main(int argc, char **argv)
 	if (optind + 1 != argc || !l->c.workers || l->c.workers > MAX_WORKERS)
 		return usage();
 	l->c.count = strtoull(argv[optind], NULL, 10);
-	if (l->c.anchors && l->c.control)
+	if (((l->c.anchors || l->c.anchors_own) && l->c.control) ||
+	    (l->c.anchors_own && (l->c.anchors || l->c.shared_handoff)))
 		return usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return descend(l, l->c.depth);
