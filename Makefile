@@ -34,7 +34,7 @@ else
 Q := @
 endif
 
-LIB_NAMES := sys opts probe cursor procfs procns predictor burners engine candidate sigchld fastpath api \
+LIB_NAMES := sys opts probe cursor procfs procns predictor pool burners anchors engine candidate sigchld fastpath api \
 	     holder plan
 LIB_OBJS  := $(LIB_NAMES:%=$(B)/lib/%.o)
 SONAME    := libpidcycle.so.$(SOVERSION)
@@ -46,7 +46,7 @@ PCFILE    := $(B)/pidcycle.pc
 
 all: $(SHLIB) $(B)/libpidcycle.so $(STLIB) $(PCFILE) $(CLI) $(SHIM)
 
-$(B)/lib/%.o: lib/%.c lib/internal.h lib/sys.h include/pidcycle.h
+$(B)/lib/%.o: lib/%.c lib/internal.h lib/sys.h lib/pool.h include/pidcycle.h
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<

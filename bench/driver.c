@@ -16,7 +16,7 @@
  * Modes (all print one JSON object on stdout; exit 0 on success):
  *   burn  COUNT  [-s S] [-t T] [--heap-mb M] [-r R] [--no-anchors]
  *                                       pidcycle_burn() R times (ghost anchors off:
- *                                       what they buy, lib/burners.c)
+ *                                       what they buy, lib/anchors.c)
  *   reach DIST   [-s S] [-t T] [-r R]   burn(DIST) vs set_next(DIST away), alternated
  *   exact CALLS  -s settid|lastpid      time per fork_at / set_next call
  *   estimate PID [-s S] [-t T]          the predictor's view for one strategy

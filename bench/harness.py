@@ -40,13 +40,32 @@ PROFILES = {
                  counts={"fork": 5000, "vfork": 30000, "thread": 40000, "ghost": 300000},
                  heap_mb=1024, heap_counts={"fork": 60, "vfork": 20000}, exact_calls=2000,
                  distances=[("100", 100), ("10k", 10000), ("1M", 1000000), ("lap", None)],
-                 pid_max=None, steer_reps=4, jvm_hops={0: 20000, 1024: 500}),
+                 pid_max=None, steer_reps=4, jvm_hops={0: 20000, 1024: 500},
+                 scale_pairs=5, scale_count=400000, control_counts={"getppid": 4000000,
+                                                                   "alu": 3000000},
+                 peer_pairs=3, peer_hop=1000000),
     "quick": dict(warmup=0, runs=2, reps=1,
                   counts={"fork": 300, "vfork": 5000, "thread": 8000, "ghost": 50000},
                   heap_mb=1024, heap_counts={"fork": 15, "vfork": 3000}, exact_calls=300,
                   distances=[("100", 100), ("10k", 10000), ("50k", 50000), ("lap", None)],
-                  pid_max=65536, steer_reps=2, jvm_hops={0: 5000, 1024: 100}),
+                  pid_max=65536, steer_reps=2, jvm_hops={0: 5000, 1024: 100},
+                  scale_pairs=2, scale_count=50000, control_counts={"getppid": 500000,
+                                                                   "alu": 300000},
+                  peer_pairs=1, peer_hop=50000),
 }
+
+
+def baseline(path):
+    """The earlier run's 1-worker ghost figure (driver, in-process), where it came from."""
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return {"file": path, "ghost_1": None}
+    m = old.get("machine", {})
+    return {"file": path, "ghost_1": report.driver_rate(old, "ghost", 1),
+            "date": m.get("date"), "cpu": m.get("cpu"), "nproc": m.get("nproc"),
+            "count": old.get("config", {}).get("counts", {}).get("ghost")}
 
 
 def log(msg):
@@ -81,6 +100,71 @@ def run(cmd, as_nobody, timeout=1800, cwd=None):
     secs = time.perf_counter() - t0
     reap_orphans()
     return rc, out, err, secs
+
+
+def lscpu_fields():
+    """lscpu -J as {field: data}, children included (util-linux nests them)."""
+    try:
+        out = subprocess.run(["lscpu", "-J"], capture_output=True, text=True, timeout=20)
+        rows = json.loads(out.stdout).get("lscpu", [])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return {}
+    fields = {}
+    while rows:
+        r = rows.pop(0)
+        fields.setdefault(r.get("field", "").rstrip(":"), r.get("data"))
+        rows += r.get("children", [])
+    return fields
+
+
+def cgroup_setup():
+    """Which cgroup hierarchy this machine mounts (v1, v2 or hybrid), and our memory cgroup."""
+    types = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            mnt, fstype = left.split()[4], right.split()[0]
+            if fstype in ("cgroup", "cgroup2"):
+                opts = right.split()[2].split(",") if len(right.split()) > 2 else []
+                types.setdefault(fstype, []).append((mnt, opts))
+    if "cgroup" in types:
+        version = "hybrid" if "cgroup2" in types else "v1"
+    else:
+        version = "v2" if "cgroup2" in types else "none"
+    memcg = None
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, ctrl, path = line.rstrip("\n").split(":", 2)
+            if "memory" in ctrl.split(",") or (ctrl == "" and version == "v2"):
+                memcg = path
+    return {"version": version, "memory_cgroup": memcg,
+            "memory_v1": any("memory" in o for _, o in types.get("cgroup", []))}
+
+
+def topology():
+    """The CPUs as lscpu sees them, the hypervisor, the cgroup setup: scaling depends on all."""
+    f = lscpu_fields()
+
+    def num(key):
+        try:
+            return int(f.get(key))
+        except (TypeError, ValueError):
+            return None
+    hyp = f.get("Hypervisor vendor")
+    if hyp is None:
+        with open("/proc/cpuinfo") as c:
+            hyp = "unknown (cpuinfo: hypervisor)" if " hypervisor" in c.read() else None
+    return {"cpus": num("CPU(s)"), "sockets": num("Socket(s)"),
+            "cores_per_socket": num("Core(s) per socket"),
+            "threads_per_core": num("Thread(s) per core"), "numa_nodes": num("NUMA node(s)"),
+            "hypervisor": hyp, "virtualization": f.get("Virtualization type"),
+            "l2": f.get("L2 cache"), "l3": f.get("L3 cache"), "cgroup": cgroup_setup()}
+
+
+def peer_command(template, target):
+    """The peer's command line: {pid} is the target, {last} the target minus one (tools that
+    take the last PID handed out, as set_ns_last_pid does)."""
+    return template.replace("{last}", str(target - 1)).replace("{pid}", str(target))
 
 
 def last_json(text):
@@ -134,10 +218,12 @@ class Bench:
         # Copies that uid 65534 can run whatever the checkout's permissions are.
         self.cli = self._stage(args.cli)
         self.driver = self._stage(args.driver)
+        self.lab = self._stage(args.lab) if os.path.exists(args.lab) else None
         self.cracspin = self._stage(args.cracspin) if os.path.exists(args.cracspin) else None
         os.chmod(self.tmp, 0o755)
         os.chown(self.tmp, 65534, 65534)
         self.peer = os.environ.get("PEER") or None
+        self.baseline_file = args.baseline
         n = len(os.sched_getaffinity(0))
         self.workers = sorted({1, n} | {w for w in (2, 4, 8, 16, 32) if w < n})
         self.errors = []
@@ -177,7 +263,9 @@ class Bench:
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "hyperfine": hf.stdout.strip(), "loadavg_start": load,
             "pid_namespace": os.readlink("/proc/self/ns/pid"),
+            "topology": topology(),
         }
+        self.res["baseline"] = baseline(self.baseline_file)
         self.res["config"] = {
             "workers": self.workers, "counts": self.p["counts"], "heap_mb": self.p["heap_mb"],
             "heap_counts": self.p["heap_counts"], "warmup": self.p["warmup"],
@@ -264,7 +352,7 @@ class Bench:
     def throughput_driver(self):
         """Rounds of one rep per configuration, so that a change in the machine's load
         (the cores are shared) falls on every strategy alike rather than on one. Ghost
-        also runs with its anchors off (lib/burners.c), to show what they buy."""
+        also runs with its anchors off (lib/anchors.c), to show what they buy."""
         rows = {(s, w, True): None for s in report.UNPRIV for w in self.workers}
         rows.update({("ghost", w, False): None for w in self.workers})
         for rnd in range(self.p["reps"]):
@@ -328,7 +416,7 @@ class Bench:
         t = self.target_for(dist)
         e = {"who": who, "label": label, "target": t, "cursor_before": read_int(LAST_PID)}
         if who == "peer":
-            cmd = ["sh", "-c", self.peer.replace("{pid}", str(t))]
+            cmd = ["sh", "-c", peer_command(self.peer, t)]
             nob = True
         else:
             auto, mine = self.estimate(t, who)
@@ -346,6 +434,8 @@ class Bench:
             e["distance"] = (e.get("estimate") or {}).get("distance") or read_int(PID_MAX) - 300
         if who != "peer":
             e["hit"] = after == t - 1
+        else:  # the peer is not exact: how far past the last PID it wanted it stopped
+            e["past_by"] = after - (t - 1)
         if rc != 0:
             e["error"] = rc
             e["stderr"] = (err or out)[-500:]
@@ -403,6 +493,61 @@ class Bench:
             log(f"steering ghost x{w}: ratio {report.fmt(r)}")
         self.res.setdefault("steering", {})["driver"] = rows
 
+    # -- scaling (issue 13): 1 worker vs N, beside the machine's own ceiling --
+    def scale_run(self, kind, w):
+        """One rate: the library's ghost burn (driver, in-process) or a control workload that
+        takes no PID (ghostlab --control: getppid() calls, or an ALU loop), split over w."""
+        if kind == "ghost":
+            e = self.driver_burn("ghost", w, self.p["scale_count"])
+            reps = e.get("reps") or [{}]
+            return {"kind": kind, "workers": w, "rate": reps[0].get("pids_per_sec"),
+                    "error": e.get("error")}
+        if not self.lab:
+            return {"kind": kind, "workers": w, "error": "no ghostlab"}
+        per = self.p["control_counts"][kind] // w
+        rc, out, err, _ = run([self.lab, str(per), "-w", str(w), "--control", kind], True,
+                              cwd=self.tmp)
+        e = last_json(out) or {}
+        if rc != 0 or e.get("error"):
+            self.error(f"ghostlab control {kind} x{w}", err or out)
+        return {"kind": kind, "workers": w, "rate": e.get("rate"),
+                "cpu_us_per": e.get("cpu_us_per"), "error": e.get("error") or (rc or None)}
+
+    def scaling(self):
+        """Alternated pairs: in pair i each workload runs with 1 worker and with N, the order
+        reversed every other pair, so that the load of the shared machine falls on all alike;
+        the ratio of a pair is N / 1 of the same kind, its median the figure."""
+        n = max(self.workers)
+        if n < 2:
+            self.res["scaling"] = {"workers": n, "pairs": []}
+            return
+        kinds = ["ghost", "getppid", "alu"]
+        pairs = []
+        for i in range(self.p["scale_pairs"]):
+            runs = [(k, w) for k in kinds for w in (1, n)]
+            if i % 2:
+                runs.reverse()
+            pair = {"pair": i, "loadavg": open("/proc/loadavg").read().split()[0], "runs": []}
+            for k, w in runs:
+                pair["runs"].append(self.scale_run(k, w))
+            pairs.append(pair)
+            log(f"scaling pair {i + 1}: " + ", ".join(
+                f"{k} {report.fmt(report.pair_ratio(pair, k, n), 'x')}" for k in kinds))
+        self.res["scaling"] = {"workers": n, "pairs": pairs}
+
+    def peer_pairs(self):
+        """pidcycle and the peer on hops of the same length, alternated, one after the other."""
+        if not self.peer:
+            return
+        hop, rows = self.p["peer_hop"], []
+        for i in range(self.p["peer_pairs"]):
+            for who in (("ghost", "peer") if i % 2 == 0 else ("peer", "ghost")):
+                e = self.reach(who, f"pair{i}", hop)
+                e["pair"] = i
+                rows.append(e)
+                log(f"peer pair {i + 1} {who}: {report.target_cell(e)}")
+        self.res["peer_pairs"] = {"hop": hop, "rows": rows}
+
     # -- JVM launchers: "PID at least N", the library against CRaC's fork loop --
     def spin_once(self, mode, heap_mb, hop):
         """cracspin MIN in one mode; its own timer starts after the heap is touched."""
@@ -457,7 +602,8 @@ class Bench:
         steps = [("machine", self.machine), ("probe", self.probe),
                  ("throughput (hyperfine)", self.throughput_hyperfine),
                  ("throughput (driver)", self.throughput_driver), ("exact", self.exact),
-                 ("time to target", self.targets), ("steering", self.steering_driver),
+                 ("scaling", self.scaling), ("time to target", self.targets),
+                 ("peer pairs", self.peer_pairs), ("steering", self.steering_driver),
                  ("jvm launchers", self.jvm)]
         try:
             for name, fn in steps:
@@ -470,7 +616,8 @@ class Bench:
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
         log(f"wrote {self.out}/results.md, results.json, {len(self.res.get('plots', []))} plots")
-        for line in report.md_claims(self.res).splitlines():
+        for line in (report.md_claims(self.res) + "\n" +
+                     report.md_claims13(self.res)).splitlines():
             print(line)
         if self.errors:
             print(f"bench: {len(self.errors)} measurement(s) failed; see results.md",
@@ -488,6 +635,10 @@ def main():
     ap.add_argument("--cli", default="build/pidcycle")
     ap.add_argument("--driver", default="build/bench/driver")
     ap.add_argument("--cracspin", default="build/cracspin")
+    ap.add_argument("--lab", default="build/bench/ghostlab")
+    ap.add_argument("--baseline", default="bench/results/results.json",
+                    help="an earlier run's results.json: its 1-worker ghost rate is the "
+                    "figure issue 13's '1 worker no slower' compares with")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if ENV_HOSTNS not in os.environ:

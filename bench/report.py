@@ -88,6 +88,56 @@ def workers(res):
     return res.get("config", {}).get("workers", [1])
 
 
+# --- scaling and the peer, in alternated pairs (issue 13) -----------------------
+
+def pair_rate(pair, kind, w):
+    for r in pair.get("runs", []):
+        if (r.get("kind"), r.get("workers")) == (kind, w) and not r.get("error"):
+            return r.get("rate")
+    return None
+
+
+def pair_ratio(pair, kind, n):
+    """N workers / 1 worker of one kind within one pair."""
+    return ratio(pair_rate(pair, kind, n), pair_rate(pair, kind, 1))
+
+
+def scaling_ratio(res, kind):
+    """Median over the pairs of the per-pair ratio N / 1: ghost, or a control (getppid, alu)
+    that takes no PID and shows how far the machine itself scales."""
+    sc = res.get("scaling", {})
+    return median([pair_ratio(p, kind, sc.get("workers")) for p in sc.get("pairs", [])])
+
+
+def scaling_rate(res, kind, w):
+    return median([pair_rate(p, kind, w) for p in res.get("scaling", {}).get("pairs", [])])
+
+
+def peer_ratio(res):
+    """Median over the pairs of peer seconds / pidcycle seconds on the same hop."""
+    rows = res.get("peer_pairs", {}).get("rows", [])
+    out = []
+    for i in sorted({r.get("pair") for r in rows}):
+        t = {r["who"]: r.get("seconds") for r in rows
+             if r.get("pair") == i and not r.get("error")}
+        out.append(ratio(t.get("peer"), t.get("ghost")))
+    return median(out)
+
+
+def peer_seconds(res, who):
+    return median([r.get("seconds") for r in res.get("peer_pairs", {}).get("rows", [])
+                   if r.get("who") == who and not r.get("error")])
+
+
+LAP_LIMIT = 11.0  # seconds for a lap of LAP_PID_MAX, issue 13
+LAP_PID_MAX = 4194304
+
+
+def lap_limit(pid_max):
+    """Issue 13's 11 s for 4194304, in proportion for a smaller pid_max (QUICK=1)."""
+    return LAP_LIMIT * (pid_max or LAP_PID_MAX) / LAP_PID_MAX
+
+
 # --- ratios and claims -------------------------------------------------------
 
 def ratios(res):
@@ -141,6 +191,39 @@ def claims(res):
     return out
 
 
+def claims13(res):
+    """Issue 13's claims as (name, value, op, limit, verdict, beside-it)."""
+    sc = res.get("scaling", {})
+    n = sc.get("workers") or max(workers(res))
+    lap = target_entry(res, "ghost", "lap")
+    pid_max = res.get("config", {}).get("pid_max")
+    secs = lap.get("seconds") if lap and not lap.get("error") else None
+    hop = res.get("peer_pairs", {}).get("hop")
+    ceiling = scaling_ratio(res, "getppid")
+    rows = [
+        (f"ghost {n} workers >= 1.8x 1 worker (median of {len(sc.get('pairs', []))} "
+         "alternated pairs)", scaling_ratio(res, "ghost") if n > 1 else None, ">=", 1.8,
+         f"machine ceiling: getppid {fmt(ceiling, 'x')}, ALU "
+         f"{fmt(scaling_ratio(res, 'alu'), 'x')}"),
+        (f"full lap of {pid_max or LAP_PID_MAX:,} <= {lap_limit(pid_max):.3g} s "
+         "(ghost, unprivileged)", secs, "<=", round(lap_limit(pid_max), 3),
+         f"{pid_max / secs:,.0f} PIDs/s" if secs and pid_max else "-"),
+        (f">= 4x the peer on hops of {hop:,} (median of pairs)" if hop
+         else ">= 4x the peer (not set)", peer_ratio(res), ">=", 4.0,
+         f"pidcycle {fmt_secs(peer_seconds(res, 'ghost'))}, peer "
+         f"{fmt_secs(peer_seconds(res, 'peer'))}" if hop else "-"),
+    ]
+    base = res.get("baseline") or {}
+    now, before = driver_rate(res, "ghost", 1), base.get("ghost_1")
+    rows.append((
+        f"ghost 1 worker no slower than before ({base.get('file', 'no baseline')}, "
+        f"{base.get('date', '?')})", ratio(now, before), ">=", 1.0,
+        f"{fmt_rate(now)} vs {fmt_rate(before)} PIDs/s (driver, in-process; "
+        f"{base.get('count') or '?'} then, {res.get('config', {}).get('counts', {}).get('ghost', '?')} now)"
+        if before else "-"))
+    return [(name, v, op, lim, verdict(v, op, lim), x) for name, v, op, lim, x in rows]
+
+
 # --- markdown ----------------------------------------------------------------
 
 def machine_line(res):
@@ -150,10 +233,64 @@ def machine_line(res):
             f"{m.get('pid_max_bench', '?')}, {m.get('date', '?')}")
 
 
+def topology_line(res):
+    t = res.get("machine", {}).get("topology")
+    if not t:
+        return "not recorded"
+    cg = t.get("cgroup") or {}
+    return (f"{t.get('sockets', '?')} socket(s) x {t.get('cores_per_socket', '?')} core(s) x "
+            f"{t.get('threads_per_core', '?')} thread(s) = {t.get('cpus', '?')} CPUs, "
+            f"{t.get('numa_nodes', '?')} NUMA node(s), hypervisor "
+            f"{t.get('hypervisor') or 'none'}, cgroup {cg.get('version', '?')}"
+            + (" (memory controller v1)" if cg.get("memory_v1") else "")
+            + f", L2 {t.get('l2', '?')}, L3 {t.get('l3', '?')}")
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def md_claims13(res):
+    rows = []
+    for name, v, op, lim, ver, beside in claims13(res):
+        shown = fmt_secs(v) if op == "<=" else fmt(v, "x")
+        rows.append((name, shown, f"{op} {lim:g}", ver, beside))
+    return table(["claim", "measured", "wanted", "verdict", "beside it (same run)"], rows)
+
+
+def md_scaling(res):
+    sc = res.get("scaling", {})
+    n = sc.get("workers")
+    rows = []
+    for p in sc.get("pairs", []):
+        rows.append((p["pair"] + 1, p.get("loadavg", "?"),
+                     fmt_rate(pair_rate(p, "ghost", 1)), fmt_rate(pair_rate(p, "ghost", n)),
+                     fmt(pair_ratio(p, "ghost", n), "x"), fmt(pair_ratio(p, "getppid", n), "x"),
+                     fmt(pair_ratio(p, "alu", n), "x")))
+    rows.append(("median", "", fmt_rate(scaling_rate(res, "ghost", 1)),
+                 fmt_rate(scaling_rate(res, "ghost", n)), fmt(scaling_ratio(res, "ghost"), "x"),
+                 fmt(scaling_ratio(res, "getppid"), "x"), fmt(scaling_ratio(res, "alu"), "x")))
+    return table(["pair", "load", "ghost PIDs/s, 1 worker", f"ghost PIDs/s, {n} workers",
+                  f"ghost {n}/1", f"getppid {n}/1 (ceiling)", f"ALU {n}/1 (ceiling)"], rows)
+
+
+def md_peer(res):
+    pp = res.get("peer_pairs", {})
+    if not pp.get("rows"):
+        return "(not measured: set PEER)"
+    rows = []
+    for i in sorted({r.get("pair") for r in pp["rows"]}):
+        cells = {r["who"]: r for r in pp["rows"] if r.get("pair") == i}
+        g, q = cells.get("ghost") or {}, cells.get("peer") or {}
+        both = not g.get("error") and not q.get("error")
+        rows.append((i + 1, target_cell(g), target_cell(q),
+                     fmt(ratio(q.get("seconds"), g.get("seconds")) if both else None, "x")))
+    rows.append(("median", fmt_secs(peer_seconds(res, "ghost")),
+                 fmt_secs(peer_seconds(res, "peer")), fmt(peer_ratio(res), "x")))
+    return table(["pair", f"pidcycle next, {pp['hop']:,} away", "peer, same hop",
+                  "peer / pidcycle"], rows)
 
 
 def md_claims(res):
@@ -293,6 +430,8 @@ def markdown(res):
         "",
         f"Machine: {machine_line(res)}.",
         "",
+        f"Topology: {topology_line(res)}.",
+        "",
         "Every figure was taken inside a private PID namespace; unprivileged strategies ran as "
         "uid 65534 with no capabilities, settid/lastpid as root. The cores are shared, so "
         "absolute figures are noisy: compare the side-by-side ratios.",
@@ -304,6 +443,18 @@ def markdown(res):
                   "indicative only, take them from a full `make bench`."]
     parts += [
         "", "## Claims (issue 3)", "", md_claims(res),
+        "", "## Claims (issue 13): every core", "", md_claims13(res),
+        "", "## Scaling: 1 worker against N, beside the machine's own ceiling", "",
+        "Alternated pairs: in each pair the library's ghost burn (driver, in-process) and two "
+        "control workloads that take no PID (`ghostlab --control getppid`, a syscall loop, and "
+        "`--control alu`, a register-only loop) each run with 1 worker and with N, the order "
+        "reversed every other pair. A ratio is N / 1 within one pair; the controls show how "
+        "far this machine scales at all in the same minutes.",
+        "", md_scaling(res),
+        "", "## The peer, side by side", "",
+        "`pidcycle next` (ghost, default workers) and `$PEER` on hops of the same length, "
+        "alternated, each as a whole command run as uid 65534.",
+        "", md_peer(res),
         "", "## Throughput", "", md_throughput(res),
         "", "## Ratios (baselines from this run)", "",
         table(["ratio", "value"], [(k, fmt(v, "x")) for k, v in ratios(res)]),

@@ -15,6 +15,13 @@ with open(os.path.join(HERE, "fixture.json")) as f:
     FIXTURE = json.load(f)
 
 
+def claim13(res, prefix):
+    for c in report.claims13(res):
+        if c[0].startswith(prefix):
+            return c
+    raise AssertionError(f"no claim {prefix!r}")
+
+
 def claim(res, prefix):
     for c in report.claims(res):
         if c[0].startswith(prefix):
@@ -87,6 +94,81 @@ class Claims(unittest.TestCase):
 
     def test_full_lap(self):
         self.assertEqual(claim(FIXTURE, "full lap")[1], 31.5)
+
+
+class Issue13(unittest.TestCase):
+    def test_scaling_ratio_is_median_of_pair_ratios(self):
+        # Pairs give 1.9x, 1.5x, 1.7x: the median is 1.7x; the ratio of the median rates
+        # (204000 / 120000) would also be 1.7 here, so check a case where they differ too.
+        self.assertAlmostEqual(report.scaling_ratio(FIXTURE, "ghost"), 1.7)
+        res = copy.deepcopy(FIXTURE)
+        res["scaling"]["pairs"][2]["runs"][1]["rate"] = 240000  # pair ratios 1.9, 1.5, 2.0
+        self.assertAlmostEqual(report.scaling_ratio(res, "ghost"), 1.9)
+        self.assertNotAlmostEqual(report.scaling_rate(res, "ghost", 2) /
+                                  report.scaling_rate(res, "ghost", 1), 1.9)
+
+    def test_failed_run_leaves_its_pair_out(self):
+        self.assertAlmostEqual(report.scaling_ratio(FIXTURE, "alu"), 1.95)  # 1.9, 2.0
+
+    def test_scaling_claim_and_ceiling(self):
+        name, v, op, lim, ver, beside = claim13(FIXTURE, "ghost 2 workers >= 1.8x")
+        self.assertEqual((op, lim, ver), (">=", 1.8, "FAIL"))
+        self.assertIn("getppid 1.9x", beside)
+        res = copy.deepcopy(FIXTURE)
+        res["scaling"]["pairs"][1]["runs"][1]["rate"] = 380000
+        self.assertEqual(claim13(res, "ghost 2 workers")[4], "PASS")
+
+    def test_lap_claim(self):
+        name, v, op, lim, ver, beside = claim13(FIXTURE, "full lap")
+        self.assertEqual((v, op, lim, ver), (31.5, "<=", 11.0, "FAIL"))
+        self.assertIn("133,153 PIDs/s", beside)
+        self.assertTrue(name.startswith("full lap of 4,194,304 <= 11 s"), name)
+        res = copy.deepcopy(FIXTURE)
+        res["config"]["pid_max"] = 65536  # QUICK=1: the limit in proportion
+        self.assertEqual(claim13(res, "full lap")[3], round(11 * 65536 / 4194304, 3))
+        res = copy.deepcopy(FIXTURE)
+        report.target_entry(res, "ghost", "lap")["seconds"] = 10.5
+        self.assertEqual(claim13(res, "full lap")[4], "PASS")
+
+    def test_peer_ratio_is_median_of_pairs_and_skips_failures(self):
+        self.assertAlmostEqual(report.peer_ratio(FIXTURE), (5.0 + 4.2) / 2)
+        self.assertEqual(claim13(FIXTURE, ">= 4x the peer")[4], "PASS")
+        res = copy.deepcopy(FIXTURE)
+        res["peer_pairs"]["rows"][2]["seconds"] = 10.0  # 5x, 2x
+        self.assertEqual(claim13(res, ">= 4x the peer")[4], "FAIL")
+        res["peer_pairs"] = {}
+        self.assertEqual(claim13(res, ">= 4x the peer")[4], "not measured")
+
+    def test_one_worker_against_the_baseline(self):
+        name, v, op, lim, ver, beside = claim13(FIXTURE, "ghost 1 worker no slower")
+        self.assertEqual((op, lim, ver), (">=", 1.0, "PASS"))
+        self.assertAlmostEqual(v, 1.1)  # median of 120k, 110k, 500 against 100k
+        self.assertIn("110,000 vs 100,000 PIDs/s", beside)
+        res = copy.deepcopy(FIXTURE)
+        res["baseline"]["ghost_1"] = 115000
+        self.assertEqual(claim13(res, "ghost 1 worker no slower")[4], "FAIL")
+        del res["baseline"]
+        self.assertEqual(claim13(res, "ghost 1 worker no slower")[4], "not measured")
+
+    def test_baseline_reads_an_earlier_run(self):
+        import harness
+        b = harness.baseline(os.path.join(HERE, "fixture.json"))
+        self.assertEqual((b["ghost_1"], b["date"]), (110000, "2025-01-01 00:00 UTC"))
+        self.assertIsNone(harness.baseline("/nonexistent/results.json")["ghost_1"])
+
+    def test_peer_command_placeholders(self):
+        import harness
+        self.assertEqual(harness.peer_command("t {last}", 1000), "t 999")
+        self.assertEqual(harness.peer_command("t {pid} {last}", 1000), "t 1000 999")
+
+    def test_markdown_sections(self):
+        md = report.markdown(FIXTURE)
+        self.assertIn("Topology: 1 socket(s) x 2 core(s) x 1 thread(s) = 2 CPUs, 1 NUMA node(s), "
+                      "hypervisor KVM, cgroup v1 (memory controller v1)", md)
+        self.assertIn("| 2 | 0.7 | 200,000 | 300,000 | 1.5x | 1.5x | n/a |", md)
+        self.assertIn("| median |  | 120,000 | 204,000 | 1.7x | 1.9x | 1.95x |", md)
+        self.assertIn("| 2 | 5.00 s | 21.00 s | 4.2x |", md)
+        self.assertIn("| 3 | 4.00 s | error (1) | n/a |", md)
 
 
 class Markdown(unittest.TestCase):

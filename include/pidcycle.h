@@ -56,7 +56,7 @@ typedef int (*pidcycle_progress_fn)(const struct pidcycle_progress *p,
 struct pidcycle_opts {
 	size_t sz;			/* sizeof(struct pidcycle_opts) */
 	enum pidcycle_strategy strategy;
-	unsigned int threads;		/* workers; 0 = 1 for short hops, else CPUs */
+	unsigned int threads;		/* workers; 0 = 1 for short hops, else CPUs, at most 8 */
 	unsigned int timeout_ms;	/* 0 = no limit */
 	uint64_t max_burn;		/* PIDs to consume at most; 0 = no limit */
 	pidcycle_progress_fn progress;	/* NULL = none */

@@ -37,7 +37,11 @@ struct pc_opts {
 
 /* Copy and check *in (NULL = defaults). 0 or -EINVAL. */
 PC_HIDDEN int pc_opts_load(const struct pidcycle_opts *in, struct pc_opts *out);
-/* Default worker count: CPUs in the caller's affinity mask, at most 64. */
+/* CPUs in the caller's affinity mask (at least 1). */
+PC_HIDDEN unsigned int pc_cpus(void);
+/* Default worker count for that many CPUs: one each, at most 8 (opts.c says why). */
+PC_HIDDEN unsigned int pc_threads_for_cpus(unsigned int cpus);
+/* The same for the caller's affinity mask. */
 PC_HIDDEN unsigned int pc_default_threads(void);
 
 /*
@@ -190,11 +194,14 @@ PC_HIDDEN int64_t pc_free_distance(const struct pc_geom *g, pid_t target,
 				   bool *wraps, uint64_t *in_use);
 /* Expected PIDs/s of strategy s with `threads` workers (rate model). */
 PC_HIDDEN double pc_rate_model(enum pidcycle_strategy s, unsigned int threads);
+/* What `threads` workers on `cpus` CPUs do, as a multiple of one worker. */
+PC_HIDDEN double pc_rate_scale(enum pidcycle_strategy s, unsigned int threads,
+			       unsigned int cpus);
 /* Record a measured rate so later estimates use it. */
 PC_HIDDEN void pc_rate_learn(enum pidcycle_strategy s, unsigned int threads,
 			     double rate);
 
-/* ---- burners (burners.c): helper processes that consume PIDs ------------ */
+/* ---- helper pool (pool.c; burn methods burners.c, anchors anchors.c) --- */
 
 struct pc_pool;
 
@@ -223,7 +230,7 @@ typedef int (*pc_check_fn)(void *arg, uint64_t done);
  * batch, -ENOSPC for a limit on tasks, -ECHILD for a helper that was
  * stopped or killed from outside (the pool is then broken: stop it), or
  * what check returned. A long ghost batch spends about one number in
- * PC_ANCHOR_SPAN on a short-lived child ("anchor", burners.c); a helper
+ * PC_ANCHOR_SPAN on a short-lived child ("anchor", anchors.c); a helper
  * holds at most PC_ANCHORS_KEPT of them (one more while it makes the next),
  * and all are reaped before this returns.
  */

@@ -50,7 +50,7 @@ double pc_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-unsigned int pc_default_threads(void)
+unsigned int pc_cpus(void)
 {
 	cpu_set_t set;
 	int n;
@@ -58,7 +58,27 @@ unsigned int pc_default_threads(void)
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return 1;
 	n = CPU_COUNT(&set);
-	return n < 1 ? 1 : n > 64 ? 64 : (unsigned int)n;
+	return n < 1 ? 1 : (unsigned int)n;
+}
+
+/*
+ * Every ghost takes the kernel's one global pidmap_lock, in alloc_pid and
+ * in free_pid, and spends about a ninth of its time holding it (perf on the
+ * 2-CPU VM of bench/README.md, "Many cores"). However many CPUs there are, no
+ * more than about nine workers can add anything, and past that they spin on
+ * a lock that every fork on the machine needs too. Callers who know better
+ * ask for more (threads, up to PC_MAX_THREADS).
+ */
+#define PC_DEFAULT_THREADS_MAX 8
+
+unsigned int pc_threads_for_cpus(unsigned int cpus)
+{
+	return cpus < 1 ? 1 : cpus > PC_DEFAULT_THREADS_MAX ? PC_DEFAULT_THREADS_MAX : cpus;
+}
+
+unsigned int pc_default_threads(void)
+{
+	return pc_threads_for_cpus(pc_cpus());
 }
 
 /* Bytes of *in beyond what we know must be zero: a newer caller's fields. */

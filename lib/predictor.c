@@ -399,19 +399,35 @@ int64_t pc_free_distance(const struct pc_geom *g, pid_t target, bool *wraps,
 static const struct {
 	double one, extra;
 } model[PIDCYCLE_STRATEGY_MAX] = {
-	[PIDCYCLE_GHOST] = { 125000, 0.85 }, [PIDCYCLE_THREAD] = { 25000, 1.7 },
+	[PIDCYCLE_GHOST] = { 125000, 0 /* GHOST_SERIAL */ }, [PIDCYCLE_THREAD] = { 25000, 1.7 },
 	[PIDCYCLE_VFORK] = { 18000, 1.2 },  [PIDCYCLE_FORK] = { 7500, 0.2 },
 };
+
+/*
+ * Ghosts do not add up like that past a few CPUs: each holds the kernel's
+ * global pidmap_lock for about this share of its time (perf, bench/README.md
+ * "Many cores"), so n of them do at most n / (1 + GHOST_SERIAL (n - 1)) the
+ * work of one (Amdahl): 1.8x on 2 CPUs, never 1 / GHOST_SERIAL.
+ */
+#define GHOST_SERIAL 0.11
 
 /* Measured in this process: PIDs/s of one worker, per strategy. */
 static _Atomic double learned[PIDCYCLE_STRATEGY_MAX];
 
-static double scale(enum pidcycle_strategy s, unsigned int threads)
+double pc_rate_scale(enum pidcycle_strategy s, unsigned int threads, unsigned int cpus)
 {
-	unsigned int cpus = pc_default_threads();
 	unsigned int n = threads < cpus ? threads : cpus;
 
-	return 1 + model[s].extra * (n ? n - 1 : 0);
+	if (!n)
+		return 1;
+	if (s == PIDCYCLE_GHOST)
+		return n / (1 + GHOST_SERIAL * (n - 1));
+	return 1 + model[s].extra * (n - 1);
+}
+
+static double scale(enum pidcycle_strategy s, unsigned int threads)
+{
+	return pc_rate_scale(s, threads, pc_cpus());
 }
 
 double pc_rate_model(enum pidcycle_strategy s, unsigned int threads)

@@ -193,7 +193,7 @@ static int most_tasks_while(pid_t pid, int *samples)
 /*
  * A ghost burn in a child while we count every task of the namespace and
  * the machine's fork counter. Ghosts make no task: the only ones are the
- * child, its helpers and their anchors (burners.c: one per PC_ANCHOR_SPAN
+ * child, its helpers and their anchors (anchors.c: one per PC_ANCHOR_SPAN
  * numbers, at most PC_ANCHORS_KEPT + 1 alive per helper). So the counter
  * moves by about GHOST_BURN / PC_ANCHOR_SPAN, far below the GHOST_BURN a
  * task per number would add (the bound, 4x that, leaves the rest of the

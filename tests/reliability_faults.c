@@ -250,7 +250,7 @@ HYG_TEST(fault_nproc)
 
 /*
  * Room for the helpers and a ghost in flight in each, no more: a ghost burn
- * still works. Its anchors (burners.c) count against the limit and would
+ * still works. Its anchors (anchors.c) count against the limit and would
  * leave the ghosts none, so they must give way for the rest of the call:
  * a few are made, not one per batch. Returns the tasks made, as the
  * machine's fork counter saw them (so other processes' forks count too).

@@ -1,4 +1,4 @@
-/* unit.c - cmocka unit tests: options, strategy names, wrap arithmetic, pid parsing (no PID is allocated). */
+/* unit.c - cmocka unit tests: options, default workers, rate model, strategy names, wrap arithmetic, pid parsing (no PID is allocated). */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -172,6 +172,45 @@ static void opts_threads_limit(void **state)
 	assert_int_equal(estimate_with(&o), -EINVAL);
 	o.threads = UINT_MAX;
 	assert_int_equal(estimate_with(&o), -EINVAL);
+}
+
+/*
+ * Issue 13: past about nine ghost workers the kernel's pidmap_lock is the
+ * limit (opts.c), so the default stops at 8 whatever the CPU count.
+ */
+static void default_threads_follow_cpus_up_to_8(void **state)
+{
+	(void)state;
+	assert_int_equal(pc_threads_for_cpus(0), 1);
+	assert_int_equal(pc_threads_for_cpus(1), 1);
+	assert_int_equal(pc_threads_for_cpus(2), 2);
+	assert_int_equal(pc_threads_for_cpus(8), 8);
+	assert_int_equal(pc_threads_for_cpus(16), 8);
+	assert_int_equal(pc_threads_for_cpus(64), 8);
+	assert_int_equal(pc_threads_for_cpus(4096), 8);
+	assert_true(pc_default_threads() >= 1 && pc_default_threads() <= 8);
+	assert_int_equal(pc_default_threads(), pc_threads_for_cpus(pc_cpus()));
+}
+
+/*
+ * The rate model: ghosts share one lock, so n of them never do 1/0.11 times
+ * the work of one (the old linear model said 54x for 64); the burners that
+ * make real tasks keep their measured linear model; more workers than CPUs
+ * add nothing.
+ */
+static void rate_model_ghost_saturates(void **state)
+{
+	double two = pc_rate_scale(PIDCYCLE_GHOST, 2, 2);
+
+	(void)state;
+	assert_true(pc_rate_scale(PIDCYCLE_GHOST, 1, 64) == 1);
+	assert_true(two > 1.7 && two < 1.9);
+	assert_true(pc_rate_scale(PIDCYCLE_GHOST, 64, 64) < 1 / 0.11);
+	assert_true(pc_rate_scale(PIDCYCLE_GHOST, 64, 64) > pc_rate_scale(PIDCYCLE_GHOST, 8, 8));
+	assert_true(pc_rate_scale(PIDCYCLE_GHOST, 8, 2) == two);
+	assert_true(pc_rate_scale(PIDCYCLE_THREAD, 2, 2) == 1 + 1.7);
+	assert_true(pc_rate_scale(PIDCYCLE_THREAD, 3, 2) == 1 + 1.7);
+	assert_true(pc_rate_model(PIDCYCLE_GHOST, 64) >= pc_rate_model(PIDCYCLE_GHOST, 1));
 }
 
 /* fork_at/fork_min/set_next/burn must refuse bad options before any work. */
@@ -401,6 +440,8 @@ int main(void)
 		cmocka_unit_test(opts_bad_strategy_einval),
 		cmocka_unit_test(opts_threads_limit),
 		cmocka_unit_test(opts_checked_by_every_entry),
+		cmocka_unit_test(default_threads_follow_cpus_up_to_8),
+		cmocka_unit_test(rate_model_ghost_saturates),
 		cmocka_unit_test(strategy_names_round_trip),
 		cmocka_unit_test(strategy_names_unknown),
 		cmocka_unit_test(wrap_floor_rule),
