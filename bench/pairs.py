@@ -24,16 +24,9 @@ import subprocess
 import sys
 import time
 
-
-def last_json(text):
-    for line in reversed(text.strip().splitlines()):
-        try:
-            v = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(v, dict):
-            return v
-    return None
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import last_json  # noqa: E402  (one reader of a tool's JSON line)
 
 
 def field(obj, key):
