@@ -61,11 +61,17 @@ timeout -k 10 300 unshare --pid --fork --mount-proc --kill-child sh -c '
 	mknod -m 666 /dev/null c 1 3 || exit 99
 	. "$2/tests/lib.sh"
 	drop "$1/pidcycle" run -- true; echo "exit $?"
+	# --json: the same error as one JSON object on stderr.
+	drop "$1/pidcycle" run --json -- true 2>&1 >/dev/null | python3 -c "
+import json, sys
+d = json.loads(sys.stdin.readline())
+print(\"json\", d[\"what\"], d[\"name\"], d[\"exit_status\"], \"/dev/fuse\" in d[\"hint\"])"
 	drop "$1/pidcycle" probe | grep "^run"
 	drop "$1/pidcycle" probe --json | grep -o "\"run\":[a-z]*"' sh "$TOP/$B" "$TOP" > "$OUT/fuse-0600.log" 2>&1
 if grep -q "cannot open /dev/fuse: Permission denied (it is mode 0600: " "$OUT/fuse-0600.log" &&
    grep -qx "exit 125" "$OUT/fuse-0600.log" && grep -q '^run  *no: cannot open /dev/fuse' "$OUT/fuse-0600.log" &&
-   grep -qx '"run":false' "$OUT/fuse-0600.log"; then
+   grep -qx '"run":false' "$OUT/fuse-0600.log" &&
+   grep -qx "json run EACCES 125 True" "$OUT/fuse-0600.log"; then
 	result fuse-0600 0
 else
 	result fuse-0600 1
