@@ -146,7 +146,6 @@ int pc_holder_find(pid_t n, struct pidcycle_holder *h)
 }
 
 /* comm as the kernel keeps it can hold anything: no control characters or quotes. */
-/* The kernel keeps comm as it was set: no control characters or quotes. */
 static void safe_comm(const char *comm, char *out, size_t n)
 {
 	size_t i = 0;

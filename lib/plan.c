@@ -19,6 +19,7 @@ struct walk {
 	pid_t *taken;			/* targets placed so far, sorted */
 	size_t ntaken;
 	enum pidcycle_strategy s;
+	unsigned int threads;		/* the burners' workers; 0: nothing burns */
 	double rate;
 	const struct pc_opts *o;
 };
@@ -249,9 +250,10 @@ static int walk_start(struct walk *w, const struct pc_opts *o, size_t n,
 	pc_cursor_close(&cur);
 	if (err)
 		return err;
-	if (!pc_strategy_privileged(w->s))
-		w->rate = pc_rate_model(w->s, o->threads ? o->threads :
-					pc_default_threads());
+	if (!pc_strategy_privileged(w->s)) {
+		w->threads = o->threads ? o->threads : pc_default_threads();
+		w->rate = pc_rate_model(w->s, w->threads);
+	}
 	w->now = pc_inuse_scan();
 	w->taken = malloc((n ? n : 1) * sizeof(pid_t));
 	*order = malloc((n ? n : 1) * sizeof(size_t));
@@ -307,7 +309,7 @@ int pidcycle_plan(struct pidcycle_target *targets, size_t n,
 	out.last_pid = w.g.last;
 	out.pid_max = w.g.pid_max;
 	out.strategy = w.s;
-	out.threads = !pc_strategy_privileged(w.s) ? (o.threads ? o.threads : pc_default_threads()) : 0;
+	out.threads = w.threads;
 	out.rate = w.rate;
 	for (size_t i = 0; i < n; i++) {
 		struct pidcycle_target *theirs =
