@@ -18,7 +18,6 @@
 /* In the child: 0 if a FUSE superblock can be made, else why. */
 static int try_superblock(struct emul_err *e)
 {
-	char fd_str[16], uid[16], gid[16];
 	int err = emul_enter_ns(e), fuse_fd, fs;
 
 	if (err)
@@ -31,18 +30,11 @@ static int try_superblock(struct emul_err *e)
 		return errno == ENODEV ? emul_fail(e, -ENODEV, "no FUSE here: the "
 						   "kernel has no fuse file system")
 				       : 0;	/* run falls back to mount(2) */
-	snprintf(fd_str, sizeof(fd_str), "%d", fuse_fd);
-	snprintf(uid, sizeof(uid), "%u", (unsigned int)geteuid());
-	snprintf(gid, sizeof(gid), "%u", (unsigned int)getegid());
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "fd", fd_str, 0) ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "rootmode", "40000", 0) ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "user_id", uid, 0) ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "group_id", gid, 0) ||
-	    fsconfig(fs, FSCONFIG_SET_FLAG, "allow_other", NULL, 0) ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
-		return emul_fail(e, -errno, "cannot create a FUSE mount: %s",
-				 strerror(errno));
-	return 0;
+	err = emul_fuse_config(fs, fuse_fd);
+	if (!err && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		err = -errno;
+	return err ? emul_fail(e, err, "cannot create a FUSE mount: %s",
+			       strerror(-err)) : 0;
 }
 
 int emul_check(struct emul_err *e)

@@ -59,6 +59,9 @@ int emul_enter_ns(struct emul_err *e);
 
 /* mount.c: open /dev/fuse here; the FUSE mount and the bind over target. */
 int emul_fuse_open(struct emul_err *e);
+/* fsconfig() a new FUSE superblock (fsopen's fs) for /dev/fuse's fuse_fd,
+ * owned by us, open to the whole user namespace; 0 or -errno. */
+int emul_fuse_config(int fs, int fuse_fd);
 /* Create the mount for fuse_fd, hand fuse_fd to the server through
  * send_fd(sock), then bind its file over EMUL_TARGET. Closes fuse_fd. */
 int emul_mount(int fuse_fd, int sock, struct emul_err *e);

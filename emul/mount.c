@@ -45,31 +45,27 @@ int emul_fuse_open(struct emul_err *e)
 	return emul_fail(e, err, "cannot open /dev/fuse: %s", strerror(-err));
 }
 
-/* The mount options both ways share. allow_other: every task of the user
- * namespace may use the file, whatever uid a restored task has. */
-static void fuse_params(char *buf, size_t n, int fuse_fd, const char *sep)
+/* allow_other: every task of the user namespace may use the file, whatever
+ * uid a restored task has. mount(2) takes the options as one string. */
+static void fuse_params(char *buf, size_t n, int fuse_fd)
 {
-	snprintf(buf, n, "fd=%d%srootmode=40000%suser_id=%u%sgroup_id=%u%sallow_other",
-		 fuse_fd, sep, sep, (unsigned int)geteuid(), sep,
-		 (unsigned int)getegid(), sep);
+	snprintf(buf, n, "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other",
+		 fuse_fd, (unsigned int)geteuid(), (unsigned int)getegid());
 }
 
-/* fsconfig() every "key=value" (or "flag") of a comma list. */
-static int configure(int fs, char *params)
+int emul_fuse_config(int fs, int fuse_fd)
 {
-	for (char *tok = strtok(params, ","); tok; tok = strtok(NULL, ",")) {
-		char *eq = strchr(tok, '=');
-		int r;
+	char fd_str[16], uid[16], gid[16];
 
-		if (eq) {
-			*eq = '\0';
-			r = fsconfig(fs, FSCONFIG_SET_STRING, tok, eq + 1, 0);
-		} else {
-			r = fsconfig(fs, FSCONFIG_SET_FLAG, tok, NULL, 0);
-		}
-		if (r < 0)
-			return -errno;
-	}
+	snprintf(fd_str, sizeof(fd_str), "%d", fuse_fd);
+	snprintf(uid, sizeof(uid), "%u", (unsigned int)geteuid());
+	snprintf(gid, sizeof(gid), "%u", (unsigned int)getegid());
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "fd", fd_str, 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "rootmode", "40000", 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "user_id", uid, 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "group_id", gid, 0) ||
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "allow_other", NULL, 0))
+		return -errno;
 	return 0;
 }
 
@@ -85,11 +81,8 @@ static int hand_over(int fuse_fd, int sock, struct emul_err *e)
 /* The new mount API: a detached FUSE mount; its file alone goes over target. */
 static int mount_new_api(int fs, int fuse_fd, int sock, struct emul_err *e)
 {
-	char params[160];
-	int err, mnt, tree;
+	int err = emul_fuse_config(fs, fuse_fd), mnt, tree;
 
-	fuse_params(params, sizeof(params), fuse_fd, ",");
-	err = configure(fs, params);
 	if (!err && fsconfig(fs, FSCONFIG_SET_STRING, "source", "pidcycle", 0) < 0)
 		err = -errno;
 	if (!err && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
@@ -132,7 +125,7 @@ static int mount_old_api(int fuse_fd, int sock, struct emul_err *e)
 		close(fuse_fd);
 		return emul_fail(e, err, "mkdtemp %s: %s", dir, strerror(-err));
 	}
-	fuse_params(params, sizeof(params), fuse_fd, ",");
+	fuse_params(params, sizeof(params), fuse_fd);
 	if (mount("pidcycle", dir, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  params) < 0) {
 		err = emul_fail(e, -errno, "cannot mount FUSE: %s", strerror(errno));
