@@ -55,7 +55,7 @@ pid_t emul_last_now(const struct emul_steer *s)
  */
 pid_t emul_next_after(const struct emul_steer *s, pid_t last)
 {
-	pid_t floor = last >= PC_RESERVED_PIDS ? PC_RESERVED_PIDS : 1, p = last + 1;
+	pid_t floor = pc_wrap_floor(last), p = last + 1;
 
 	for (int i = 0; i < 1024; i++, p++) {
 		if (p >= s->pid_max)

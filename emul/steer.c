@@ -34,15 +34,6 @@ static int progress(const struct pidcycle_progress *p, void *arg)
 	return s->stop(s->stop_arg);
 }
 
-/* The first number from RESERVED_PIDS up that is free. */
-static pid_t after_wrap(pid_t pid_max)
-{
-	for (pid_t p = PC_RESERVED_PIDS; p < pid_max; p++)
-		if (!pc_pid_in_use(p))
-			return p;
-	return -EEXIST;
-}
-
 static int call(struct emul_steer *s, pid_t target, double t0)
 {
 	PIDCYCLE_OPTS(o, .strategy = s->o->strategy, .threads = s->o->threads,
@@ -100,7 +91,7 @@ int emul_steer_to(struct emul_steer *s, long v)
 	if (pid_max < 0)
 		return pid_max;
 	s->pid_max = pid_max;
-	s->target = v + 1 < pid_max ? (pid_t)v + 1 : after_wrap(pid_max);
+	s->target = pc_write_target(v, pid_max);
 	if (s->target < 0)
 		return s->target;
 	for (;;) {

@@ -155,6 +155,10 @@ PC_HIDDEN struct pc_inuse *pc_inuse_scan(void);
 PC_HIDDEN uint64_t pc_inuse_count(const struct pc_inuse *u, pid_t lo, pid_t hi);
 /* Is pid in use right now (live check, no snapshot)? */
 PC_HIDDEN bool pc_pid_in_use(pid_t pid);
+/* What a write of v to ns_last_pid asks for: v + 1, or past pid_max the
+ * first free number from RESERVED_PIDS up (what the kernel hands out after
+ * wrapping); -EEXIST if there is none. */
+PC_HIDDEN pid_t pc_write_target(long v, pid_t pid_max);
 /*
  * The quick live checks, no scan: a task with that PID or TID (also one
  * /proc hides), or a process group. A session alone needs a scan.

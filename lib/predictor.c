@@ -245,6 +245,16 @@ bool pc_pid_in_use(pid_t pid)
 	return used;
 }
 
+pid_t pc_write_target(long v, pid_t pid_max)
+{
+	if (v + 1 < pid_max)
+		return (pid_t)v + 1;
+	for (pid_t p = PC_RESERVED_PIDS; p < pid_max; p++)
+		if (!pc_pid_in_use(p))
+			return p;
+	return -EEXIST;
+}
+
 struct pc_inuse *pc_inuse_window(pid_t lo, pid_t hi)
 {
 	struct pc_inuse *u = pc_inuse_scan(), *w;

@@ -149,18 +149,6 @@ static bool is_lastpid(int fd)
 
 /* ---- the ns_last_pid path: the write ------------------------------------ */
 
-/* The PID that writing v makes next: v+1, or after the wrap the first free
- * number from RESERVED_PIDS on (what the kernel hands out then). */
-static pid_t next_after(long v, pid_t pid_max)
-{
-	if (v + 1 < pid_max)
-		return (pid_t)v + 1;
-	for (pid_t p = PC_RESERVED_PIDS; p < pid_max; p++)
-		if (!pc_pid_in_use(p))
-			return p;
-	return 0;
-}
-
 /* The refused write of len bytes in val: steer to value+1 instead. */
 static ssize_t lastpid_emulate(int fd, const char *val, size_t len)
 {
@@ -179,9 +167,9 @@ static ssize_t lastpid_emulate(int fd, const char *val, size_t len)
 		errno = used < 0 ? (int)-used : err;
 		return -1;
 	}
-	want = next_after(v, pid_max);
-	if (!want) {
-		errno = EEXIST;
+	want = pc_write_target(v, pid_max);
+	if (want < 0) {
+		errno = (int)-want;
 		return -1;
 	}
 	shim_cfg_get();
