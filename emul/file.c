@@ -56,7 +56,8 @@ static void fill_attr(const struct srv *s, fuse_ino_t ino, struct stat *st)
 	st->st_atime = st->st_mtime = st->st_ctime = (time_t)s->t_mount;
 }
 
-bool emul_same_pidns(const struct srv *s, fuse_req_t req)
+/* Is the requesting task in our PID namespace (or can we not tell)? */
+static bool emul_same_pidns(const struct srv *s, fuse_req_t req)
 {
 	char path[48];
 	struct stat st;

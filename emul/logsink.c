@@ -22,11 +22,13 @@ enum logsink logsink_kind(const char *value)
 	return strchr(value, '/') ? LOGSINK_FILE : LOGSINK_STDERR;
 }
 
-void logsink_write(const char *value, const char *line, size_t len)
+/* Write one whole line where value says; errno may change. */
+static void logsink_write(const char *value, const char *line, size_t len)
 {
+	enum logsink kind = logsink_kind(value);
 	long fd = 2;
 
-	switch (logsink_kind(value)) {
+	switch (kind) {
 	case LOGSINK_OFF:
 		return;
 	case LOGSINK_FILE:
@@ -41,7 +43,7 @@ void logsink_write(const char *value, const char *line, size_t len)
 	}
 	pc_raw_syscall(SYS_write, fd, (long)line, (long)len, 0, 0, 0);
 	/* Ours even if it is 2: a host that closed fd 2 got it from open. */
-	if (logsink_kind(value) == LOGSINK_FILE)
+	if (kind == LOGSINK_FILE)
 		pc_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 

@@ -9,8 +9,6 @@ enum logsink { LOGSINK_OFF, LOGSINK_STDERR, LOGSINK_FILE };
 
 /* What a PIDCYCLE_LOG value means (NULL: off). */
 enum logsink logsink_kind(const char *value);
-/* Write one whole line where value says; errno may change. */
-void logsink_write(const char *value, const char *line, size_t len);
 /* prefix, then fmt formatted, then a newline, as one line of at most 511
  * bytes (cut to fit) written where value says; errno may change. */
 void logsink_vline(const char *value, const char *prefix, const char *fmt, va_list ap)

@@ -39,8 +39,6 @@ struct srv {
 
 /* file.c: the FUSE operations (userdata: struct srv). */
 extern const struct fuse_lowlevel_ops emul_file_ops;
-/* Is the requesting task in our PID namespace (or can we not tell)? */
-bool emul_same_pidns(const struct srv *s, fuse_req_t req);
 
 /* writer.c: writes are served one at a time by one thread. */
 void emul_queue_write(struct srv *s, struct pending *p);

@@ -187,7 +187,6 @@ void cli_print_pid(pid_t pid, bool json)
 
 /* ---- holders ----------------------------------------------------------- */
 
-/* A comm may hold anything: quotes and control characters become '?'. */
 static const char *const hold_names[] = {
 	[PIDCYCLE_HOLD_NONE] = "none", [PIDCYCLE_HOLD_PID] = "pid",
 	[PIDCYCLE_HOLD_TID] = "tid", [PIDCYCLE_HOLD_PGRP] = "pgrp",
@@ -307,6 +306,20 @@ static void error_json(const char *what, int err, const char *h,
 	cli_json_int(stderr, "exit_status", status, "}\n");
 }
 
+/* The line "pidcycle: what: text[ (h)]", or the JSON object with h as its hint. */
+static int emit(const char *what, int err, const char *text, const char *h,
+		const struct pidcycle_holder *holder, int status)
+{
+	fflush(stdout);
+	if (errors_json)
+		error_json(what, -err, h, holder, status);
+	else if (*h)
+		fprintf(stderr, "pidcycle: %s: %s (%s)\n", what, text, h);
+	else
+		fprintf(stderr, "pidcycle: %s: %s\n", what, text);
+	return status;
+}
+
 /* sys: a system call of the CLI's own failed, not the library: no hint. */
 static int report(const char *what, int err, bool pid_call, const char *why,
 		  const struct pidcycle_holder *holder, bool sys)
@@ -324,14 +337,7 @@ static int report(const char *what, int err, bool pid_call, const char *why,
 	} else {
 		hint(-err, pid_call, h, sizeof(h));
 	}
-	fflush(stdout);
-	if (errors_json)
-		error_json(what, -err, h, holder, status);
-	else if (*h)
-		fprintf(stderr, "pidcycle: %s: %s (%s)\n", what, strerror(-err), h);
-	else
-		fprintf(stderr, "pidcycle: %s: %s\n", what, strerror(-err));
-	return status;
+	return emit(what, err, strerror(-err), h, holder, status);
 }
 
 int cli_report_error(const char *what, int err, bool pid_call,
@@ -342,14 +348,8 @@ int cli_report_error(const char *what, int err, bool pid_call,
 
 int cli_error_why(const char *what, int err, const char *why)
 {
-	int status = cli_status(err, false);
-
-	fflush(stdout);
-	if (errors_json)
-		error_json(what, -err, why, NULL, status);
-	else
-		fprintf(stderr, "pidcycle: %s: %s\n", what, why);
-	return status;
+	/* The text line is why alone; the JSON object has it as the hint. */
+	return emit(what, err, why, errors_json ? why : "", NULL, cli_status(err, false));
 }
 
 int cli_error(const char *what, int err, bool pid_call)
