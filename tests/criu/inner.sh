@@ -105,7 +105,7 @@ do_restore() {
 	if [ $rc != 0 ]; then
 		say "restore failed (exit $rc):"
 		grep -h "Error\|EEXIST" img/restore.log img/priv.log 2> /dev/null | tail -5
-		grep -q "File exists\|EEXIST" img/$([ $phase = priv ] && echo priv || echo restore).log &&
+		grep -q "File exists\|EEXIST" img/$phase.log &&
 			echo EEXIST > $phase.eexist
 		exit 2
 	fi
