@@ -2,6 +2,7 @@
 # install.sh - `make install` into a staging DESTDIR, then build and run a program against it with pkg-config.
 set -eu
 top=$(pwd)
+. "$top/tests/lib.sh"	# asan_runtime
 stage=$(mktemp -d /tmp/pidcycle-install.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 fail() { echo "install: FAIL: $*"; echo "install: 0 passed, 1 failed"; exit 1; }
@@ -40,7 +41,7 @@ LD_LIBRARY_PATH="$stage/usr/lib" ldd "$stage/demo" | grep -q "$stage/usr/lib/lib
 export ASAN_OPTIONS=detect_leaks=0
 if [ "$(id -u)" = 0 ] && "$stage/usr/bin/pidcycle" probe 2> /dev/null | grep -q '^run  *yes'; then
 	# (An ASan-built preload needs the ASan runtime ahead of it.)
-	asan=$(ldd "$stage/usr/lib/libpidcycle-preload.so" | awk '/libasan/ { print $3 }')
+	asan=$(asan_runtime "$stage/usr/lib/libpidcycle-preload.so")
 	pre=$(LD_PRELOAD=$asan unshare --pid --fork --mount-proc "$stage/usr/bin/pidcycle" run -- \
 		sh -c 'echo "$LD_PRELOAD"')
 	case "$pre" in *"$stage/usr/lib/libpidcycle-preload.so") ;;

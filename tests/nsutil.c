@@ -228,21 +228,33 @@ void ns_reap_ok(pid_t pid)
 			 (int)pid, st);
 }
 
-/* Children listed in /proc/self/task/<tid>/children, killed by PID. */
-static void kill_children(void)
+int ns_children(pid_t *out, int max)
 {
 	char buf[4096], *p, *end;
+	int n = 0;
 
+	/* No cmocka assert: this runs inside progress callbacks too. */
 	if (read_file("/proc/thread-self/children", buf, sizeof(buf)))
-		return;
-	for (p = buf;; p = end) {
+		return -1;
+	for (p = buf; n < max; p = end) {
 		long v = strtol(p, &end, 10);
 
 		if (end == p)
 			break;
-		if (v > 1)
-			kill((pid_t)v, SIGKILL);
+		out[n++] = (pid_t)v;
 	}
+	return n;
+}
+
+/* The calling thread's children, killed by PID. */
+static void kill_children(void)
+{
+	pid_t kids[1024];	/* more than a 4 KiB list can name */
+	int n = ns_children(kids, 1024);
+
+	for (int i = 0; i < n; i++)
+		if (kids[i] > 1)
+			kill(kids[i], SIGKILL);
 }
 
 void ns_reap_leftovers(void)

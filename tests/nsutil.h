@@ -70,6 +70,9 @@ int ns_reap(pid_t pid);
 void ns_reap_ok(pid_t pid);
 /* Kill (by PID) and reap every child still around: cleanup after a failure. */
 void ns_reap_leftovers(void);
+/* The children of the calling thread right now (/proc/thread-self/children),
+ * at most max into out: how many, or -1. Never asserts. */
+int ns_children(pid_t *out, int max);
 /* A child that has exited but is not reaped yet (a zombie holds its PID). */
 pid_t ns_make_zombie(void);
 /*

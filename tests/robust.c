@@ -112,31 +112,6 @@ void rb_lock_release(pid_t pid)
 	holder.pid = 0;
 }
 
-int rb_children(pid_t *out, int max)
-{
-	char path[64], buf[4096], *p, *end;
-	int fd, n = 0;
-	ssize_t len;
-
-	/* No cmocka assert: this runs inside progress callbacks too. */
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = 0;
-	for (p = buf; n < max; p = end) {
-		long v = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		out[n++] = (pid_t)v;
-	}
-	return n;
-}
 
 /* ---- main ------------------------------------------------------------------ */
 

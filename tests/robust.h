@@ -25,8 +25,6 @@ bool rb_rescued(void);
 pid_t rb_lock_hold(void);
 void rb_lock_release(pid_t holder);
 
-/* The children (helpers) of the calling thread right now: how many, or -1. */
-int rb_children(pid_t *out, int max);
 
 /* robust_lock.c (item 1) */
 HYG_DECL(lock_held_timeout);

@@ -30,7 +30,7 @@ static int stop_a_helper(const struct pidcycle_progress *p, void *arg)
 	pid_t kids[4];
 
 	(void)p;
-	if (s->calls++ == 0 && rb_children(kids, 4) > 0) {
+	if (s->calls++ == 0 && ns_children(kids, 4) > 0) {
 		s->stopped = kids[0];
 		hyg_own(kids[0]);	/* its CLD_STOPPED SIGCHLD is ours */
 		kill(kids[0], SIGSTOP);
@@ -99,7 +99,7 @@ HYG_TEST(stopped_helper_pool_stop)
 	bool hung;
 
 	assert_int_equal(pc_pool_start(&p, PIDCYCLE_THREAD, 2), 0);
-	assert_int_equal(rb_children(kids, 4), 2);
+	assert_int_equal(ns_children(kids, 4), 2);
 	hyg_own(kids[1]);
 	assert_int_equal(kill(kids[1], SIGSTOP), 0);
 	rb_rescue_arm(kids[1], SIGCONT);
